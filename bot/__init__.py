@@ -1,0 +1,1 @@
+"""arXiv digest bot for Discord."""

@@ -1,0 +1,138 @@
+"""Validation of the values a server admin enters for a digest.
+
+Every parser raises DigestConfigError with a message that names the rejected value and
+says what to enter instead, so slash commands and the command line can show it as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterable
+from functools import cache
+
+from bot.arxiv.categories import UnknownCategoryError, normalize_category
+from bot.rules import RuleError, compile_rule
+
+MAX_NAME_LENGTH = 50
+MAX_RULE_LINES = 50
+MAX_PAPERS_LIMIT = 100
+MIN_ABSTRACT_LENGTH = 100
+MAX_ABSTRACT_LENGTH = 4000
+
+_TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
+# Keyword lines are entered on one line in a slash command, so commas, semicolons and
+# line breaks all separate them.
+_LINE_SEPARATORS = re.compile(r"[,;\n]")
+
+
+class DigestConfigError(ValueError):
+    """A digest setting entered by a user is invalid; the message is meant for that user."""
+
+
+def parse_name(text: str) -> str:
+    """Return the digest name stripped of surrounding spaces, or raise DigestConfigError."""
+    name = " ".join(text.split())
+    if not name:
+        raise DigestConfigError("The digest name is empty. Give the digest a short name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise DigestConfigError(
+            f"The digest name {name[:60]!r} is longer than {MAX_NAME_LENGTH} characters. "
+            "Choose a shorter name."
+        )
+    return name
+
+
+def parse_post_time(text: str) -> dt.time:
+    """Parse a 24-hour `HH:MM` post time such as `09:00`."""
+    match = _TIME_PATTERN.match(text.strip())
+    hour, minute = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise DigestConfigError(
+            f"Invalid post time {text!r}. Use 24-hour HH:MM between 00:00 and 23:59, "
+            "for example 09:00."
+        )
+    return dt.time(hour, minute)
+
+
+@cache
+def _timezones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def parse_timezone(text: str) -> str:
+    """Return the canonical IANA time zone name for `text` (any case), e.g. `Europe/Berlin`."""
+    name = _timezones_by_lower_name().get(text.strip().lower())
+    if name is None:
+        raise DigestConfigError(
+            f"Unknown time zone {text!r}. Use an IANA name such as Europe/Berlin, "
+            "America/New_York or UTC (the option suggests names as you type)."
+        )
+    return name
+
+
+def search_timezones(text: str, limit: int = 25) -> list[str]:
+    """Return up to `limit` IANA time zone names containing `text`, for autocomplete."""
+    needle = text.strip().lower().replace(" ", "_")
+    names = sorted(_timezones_by_lower_name().values())
+    starts = [name for name in names if name.lower().startswith(needle)]
+    contains = [name for name in names if needle in name.lower() and name not in starts]
+    return (starts + contains)[:limit]
+
+
+def parse_categories(text: str) -> tuple[str, ...]:
+    """Parse arXiv categories separated by spaces or commas, e.g. `cs.CV cs.CL`."""
+    raw = [part for part in re.split(r"[\s,;]+", text) if part]
+    if not raw:
+        raise DigestConfigError(
+            "No arXiv category given. Enter one or more categories, for example cs.CV cs.CL."
+        )
+
+    categories: list[str] = []
+    for part in raw:
+        try:
+            code = normalize_category(part)
+        except UnknownCategoryError as error:
+            raise DigestConfigError(str(error)) from None
+        if code not in categories:
+            categories.append(code)
+    return tuple(categories)
+
+
+def split_rule_lines(text: str | None) -> tuple[str, ...]:
+    """Split keyword or exclusion text into rule lines at commas, semicolons or newlines."""
+    if not text:
+        return ()
+    return tuple(line.strip() for line in _LINE_SEPARATORS.split(text) if line.strip())
+
+
+def parse_rule_lines(
+    keywords: Iterable[str], exclusions: Iterable[str] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Check keyword and exclusion lines by compiling them, and return them as tuples."""
+    keyword_lines = tuple(keywords)
+    exclusion_lines = tuple(exclusions)
+    if not keyword_lines:
+        raise DigestConfigError(
+            "No keywords given. Enter at least one keyword or phrase, for example "
+            "vision language model, VLM."
+        )
+    if len(keyword_lines) + len(exclusion_lines) > MAX_RULE_LINES:
+        raise DigestConfigError(
+            f"Too many keyword and exclusion lines ({len(keyword_lines) + len(exclusion_lines)})."
+            f" Use at most {MAX_RULE_LINES}."
+        )
+
+    try:
+        compile_rule(keyword_lines, exclusion_lines)
+    except RuleError as error:
+        raise DigestConfigError(str(error)) from None
+    return keyword_lines, exclusion_lines
+
+
+def check_range(label: str, value: int, low: int, high: int) -> int:
+    """Return `value` if it lies in [low, high], else raise DigestConfigError naming `label`."""
+    if not low <= value <= high:
+        raise DigestConfigError(f"{label} {value} is out of range. Use a number from {low} to {high}.")
+    return value

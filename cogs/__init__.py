@@ -1,0 +1,1 @@
+"""discord.py extensions: slash commands and event handlers."""

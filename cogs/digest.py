@@ -1,0 +1,270 @@
+"""Slash commands that configure a server's digests: /digest create, list, remove, preview, post."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.arxiv.categories import search_categories
+from bot.delivery import missing_permissions
+from bot.digest import select_papers
+from bot.digest_config import (
+    MAX_PAPERS_LIMIT,
+    DigestConfigError,
+    parse_categories,
+    parse_name,
+    parse_post_time,
+    parse_rule_lines,
+    parse_timezone,
+    search_timezones,
+    split_rule_lines,
+)
+from bot.models import Digest
+from bot.render import digest_header, pack_embeds, paper_embed
+from bot.store import DuplicateDigestError
+from cogs.summary import describe_digest, describe_schedule
+
+if TYPE_CHECKING:
+    from bot.core import DigestBot
+
+log = logging.getLogger(__name__)
+
+# Ephemeral previews stop after this many messages so one command cannot flood the caller.
+MAX_PREVIEW_MESSAGES = 3
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class DigestCog(commands.GroupCog, group_name="digest"):
+    """Configure this server's daily arXiv digests (needs Manage Server)."""
+
+    def __init__(self, bot: DigestBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Check Manage Server at run time too, since server admins can override defaults."""
+        if interaction.guild is None:
+            raise app_commands.NoPrivateMessage()
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    @app_commands.command(name="create")
+    @app_commands.describe(
+        name="A short name for the digest, unique in this server",
+        channel="The text channel the digest is posted to",
+        categories="arXiv categories separated by spaces, e.g. cs.CV cs.CL",
+        keywords="Keywords or phrases separated by commas; use AND inside one to need all",
+        exclusions="Papers matching any of these comma-separated keywords are left out",
+        post_time="Local post time, 24-hour HH:MM (default 09:00)",
+        timezone="IANA time zone of the post time, e.g. Europe/Berlin (default UTC)",
+        cross_lists="Also post papers cross-listed into these categories (default off)",
+        replacements="Also post new versions of older papers (default off)",
+        max_papers="The maximum number of papers per post, 1 to 100 (default 25)",
+    )
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        channel: discord.TextChannel,
+        categories: str,
+        keywords: str,
+        exclusions: str | None = None,
+        post_time: str = "09:00",
+        timezone: str = "UTC",
+        cross_lists: bool = False,
+        replacements: bool = False,
+        max_papers: app_commands.Range[int, 1, MAX_PAPERS_LIMIT] = 25,
+    ) -> None:
+        """Create a daily digest of new arXiv papers matching your keywords."""
+        assert interaction.guild is not None
+        keyword_lines, exclusion_lines = parse_rule_lines(
+            split_rule_lines(keywords), split_rule_lines(exclusions)
+        )
+        digest = Digest(
+            guild_id=interaction.guild.id,
+            channel_id=channel.id,
+            name=parse_name(name),
+            categories=parse_categories(categories),
+            keywords=keyword_lines,
+            exclusions=exclusion_lines,
+            post_time=parse_post_time(post_time),
+            timezone=parse_timezone(timezone),
+            include_cross_lists=cross_lists,
+            include_replacements=replacements,
+            max_papers=max_papers,
+            created_by=interaction.user.id,
+        )
+        self._check_channel(interaction.guild, channel)
+
+        try:
+            digest = await self.bot.store.add_digest(digest)
+        except DuplicateDigestError:
+            raise DigestConfigError(
+                f"A digest named {digest.name!r} already exists in this server. "
+                "Choose another name, or remove the old one with /digest remove."
+            ) from None
+
+        next_run = self.bot.scheduler.schedule(digest)
+        log.info(
+            "Digest %s (id %s) created in guild %s by user %s",
+            digest.name,
+            digest.id,
+            digest.guild_id,
+            interaction.user.id,
+        )
+        await interaction.response.send_message(
+            f"Created digest **{discord.utils.escape_markdown(digest.name)}**.\n"
+            f"{describe_digest(digest)}\n{describe_schedule(digest, next_run)}",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="list")
+    async def list_digests(self, interaction: discord.Interaction) -> None:
+        """List this server's digests with their channel, keywords and schedule."""
+        assert interaction.guild is not None
+        digests = await self.bot.store.list_digests(interaction.guild.id)
+        if not digests:
+            await interaction.response.send_message(
+                "This server has no digests yet. Create one with /digest create.", ephemeral=True
+            )
+            return
+
+        embed = discord.Embed(title=f"Digests of {interaction.guild.name}"[:256])
+        for digest in digests[:25]:
+            next_run = self.bot.scheduler.next_run_time(digest.id or 0)
+            value = f"{describe_digest(digest)}\n{describe_schedule(digest, next_run)}"
+            embed.add_field(name=digest.name[:256], value=value[:1024], inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="remove")
+    @app_commands.describe(name="The digest to remove")
+    async def remove(self, interaction: discord.Interaction, name: str) -> None:
+        """Remove a digest; papers it already posted stay in the channel."""
+        digest = await self._get_digest(interaction, name)
+        assert digest.id is not None
+        await self.bot.store.remove_digest(digest.guild_id, digest.name)
+        self.bot.scheduler.unschedule(digest.id)
+        log.info("Digest %s (id %s) removed from guild %s", digest.name, digest.id, digest.guild_id)
+        await interaction.response.send_message(
+            f"Removed digest **{discord.utils.escape_markdown(digest.name)}**.", ephemeral=True
+        )
+
+    @app_commands.command(name="preview")
+    @app_commands.describe(name="The digest to preview")
+    async def preview(self, interaction: discord.Interaction, name: str) -> None:
+        """Show only to you what the digest would post from today's announcement."""
+        digest = await self._get_digest(interaction, name)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        announcement = await self.bot.announcements.latest(digest.categories)
+        ids = [paper.id for paper in announcement.papers]
+        posted_ids = await self.bot.store.posted_paper_ids(digest.channel_id, ids)
+        selected = select_papers(digest, announcement.papers, posted_ids=posted_ids)
+        if not selected:
+            when = announcement.date or "today"
+            await interaction.followup.send(
+                f"Nothing to post: no new paper of the announcement of {when} matches "
+                f"**{discord.utils.escape_markdown(digest.name)}** "
+                f"({len(announcement.papers)} papers in its categories).",
+                ephemeral=True,
+            )
+            return
+
+        embeds = [
+            paper_embed(
+                item.paper, abstract_length=digest.abstract_length, highlight_terms=item.matched_terms
+            )
+            for item in selected
+        ]
+        batches = pack_embeds(embeds)
+        header = "Preview: " + digest_header(digest.name, announcement.date, len(selected))
+        for index, batch in enumerate(batches[:MAX_PREVIEW_MESSAGES]):
+            await interaction.followup.send(
+                content=header if index == 0 else None, embeds=batch, ephemeral=True
+            )
+        if len(batches) > MAX_PREVIEW_MESSAGES:
+            shown = sum(len(batch) for batch in batches[:MAX_PREVIEW_MESSAGES])
+            await interaction.followup.send(
+                f"… and {len(selected) - shown} more papers.", ephemeral=True
+            )
+
+    @app_commands.command(name="post")
+    @app_commands.describe(name="The digest to post now")
+    async def post(self, interaction: discord.Interaction, name: str) -> None:
+        """Post the digest now with the papers of the latest announcement not posted yet."""
+        digest = await self._get_digest(interaction, name)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        result = await self.bot.deliverer.deliver(digest, force=True)
+        if result.posted:
+            message = f"Posted {result.posted} papers to <#{digest.channel_id}>."
+        else:
+            message = f"Nothing posted: {result.skipped_reason}."
+        await interaction.followup.send(message, ephemeral=True)
+
+    @remove.autocomplete("name")
+    @preview.autocomplete("name")
+    @post.autocomplete("name")
+    async def digest_name_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest this server's digest names containing what was typed."""
+        if interaction.guild_id is None:
+            return []
+        digests = await self.bot.store.list_digests(interaction.guild_id)
+        needle = current.lower()
+        names = [digest.name for digest in digests if needle in digest.name.lower()]
+        return [app_commands.Choice(name=name[:100], value=name) for name in names[:25]]
+
+    @create.autocomplete("categories")
+    async def categories_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Complete the last category of a space-separated list."""
+        head, _, last = current.rpartition(" ")
+        prefix = f"{head} " if head else ""
+        choices = []
+        for code, title in search_categories(last, limit=25):
+            value = f"{prefix}{code}"
+            if len(value) <= 100:
+                choices.append(app_commands.Choice(name=f"{value} ({title})"[:100], value=value))
+        return choices
+
+    @create.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest IANA time zone names containing what was typed."""
+        return [app_commands.Choice(name=name, value=name) for name in search_timezones(current)]
+
+    async def _get_digest(self, interaction: discord.Interaction, name: str) -> Digest:
+        assert interaction.guild_id is not None
+        digest = await self.bot.store.get_digest(interaction.guild_id, name.strip())
+        if digest is None:
+            raise DigestConfigError(
+                f"No digest named {name!r} in this server. See /digest list for the names."
+            )
+        return digest
+
+    def _check_channel(self, guild: discord.Guild, channel: discord.TextChannel) -> None:
+        if channel.guild.id != guild.id:
+            raise DigestConfigError(
+                f"#{channel.name} is not a channel of this server. Pick a channel here."
+            )
+        missing = missing_permissions(channel)
+        if missing:
+            raise DigestConfigError(
+                f"The bot cannot post in #{channel.name}: it lacks {', '.join(missing)}. "
+                "Grant these in the channel's permissions, or pick another channel."
+            )
+
+
+async def setup(bot: DigestBot) -> None:
+    """Load the digest commands."""
+    await bot.add_cog(DigestCog(bot))

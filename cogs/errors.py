@@ -1,0 +1,93 @@
+"""One error handler for every slash command: a short ephemeral message, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.arxiv import ArxivError
+from bot.digest_config import DigestConfigError
+from bot.rules import RuleError
+
+log = logging.getLogger(__name__)
+
+USER_ERRORS = (DigestConfigError, RuleError)
+
+
+def describe_error(error: app_commands.AppCommandError) -> str:
+    """Return the message shown to the user for an error raised by a slash command."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+
+    if isinstance(original, USER_ERRORS):
+        return str(original)
+    if isinstance(original, app_commands.MissingPermissions):
+        return "You need the Manage Server permission to change this server's digests."
+    if isinstance(original, app_commands.NoPrivateMessage):
+        return "This command works only inside a server."
+    if isinstance(original, app_commands.CommandOnCooldown):
+        return f"This command is cooling down. Try again in {original.retry_after:.0f} s."
+    if isinstance(original, ArxivError):
+        return f"arXiv could not be reached or returned an error: {original}. Try again later."
+    if isinstance(original, app_commands.TransformerError):
+        return f"Invalid value {original.value!r}. Check the option and try again."
+    return "Something went wrong while running this command. The error was logged."
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    """Send `message` to the caller only, whether or not the interaction was answered yet."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException as error:
+        log.warning("Could not send an error message for interaction %s: %s", interaction.id, error)
+
+
+class ErrorHandler(commands.Cog):
+    """Install the command tree's error handler while loaded."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self._previous = bot.tree.on_error
+
+    async def cog_load(self) -> None:
+        """Route every slash-command error of the tree to `on_app_command_error`."""
+        self.bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    async def cog_unload(self) -> None:
+        """Restore the tree's previous error handler."""
+        self.bot.tree.on_error = self._previous  # type: ignore[method-assign]
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Log the error with its ids and answer the caller ephemerally."""
+        command = interaction.command.qualified_name if interaction.command else "unknown"
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        known = isinstance(original, (*USER_ERRORS, app_commands.CheckFailure, ArxivError))
+        if known:
+            log.info(
+                "Command /%s rejected in guild %s for user %s: %s",
+                command,
+                interaction.guild_id,
+                interaction.user.id,
+                original,
+            )
+        else:
+            log.error(
+                "Command /%s failed in guild %s for user %s",
+                command,
+                interaction.guild_id,
+                interaction.user.id,
+                exc_info=original,
+            )
+        await send_ephemeral(interaction, describe_error(error))
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Load the error handler."""
+    await bot.add_cog(ErrorHandler(bot))

@@ -1,0 +1,131 @@
+"""Slash commands that search arXiv: /arxiv search."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.arxiv.categories import UnknownCategoryError, normalize_category, search_categories
+from bot.digest_config import DigestConfigError
+from bot.render import escape_text, pack_embeds, paper_embed
+
+if TYPE_CHECKING:
+    from bot.core import DigestBot
+
+log = logging.getLogger(__name__)
+
+SEARCH_ABSTRACT_LENGTH = 350
+MAX_QUERY_LENGTH = 300
+_FIELD_OR_OPERATOR = re.compile(r"\b(ti|au|abs|cat|all|co|jr|rn|id):|\b(AND|OR|ANDNOT)\b|\"")
+SORT_CHOICES = [
+    app_commands.Choice(name="Relevance", value="relevance"),
+    app_commands.Choice(name="Newest submissions", value="submittedDate"),
+    app_commands.Choice(name="Recently updated", value="lastUpdatedDate"),
+]
+
+
+def build_search_query(query: str, category: str | None = None) -> str:
+    """Translate the text a user typed into the arXiv API's `search_query` syntax.
+
+    Plain words side by side are searched as one phrase in title and abstract, as in a
+    digest's keywords. Text that already uses API fields, quotes or operators is sent as
+    typed.
+    """
+    text = " ".join(query.split())
+    if not text:
+        raise DigestConfigError("The search query is empty. Type a few words to search for.")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise DigestConfigError(
+            f"The search query is {len(text)} characters long. Use at most {MAX_QUERY_LENGTH}."
+        )
+
+    if _FIELD_OR_OPERATOR.search(text):
+        search = text
+    else:
+        words = text.replace("-", " ").replace("/", " ")
+        search = f'all:"{words}"' if " " in words.strip() else f"all:{words}"
+
+    if category:
+        try:
+            code = normalize_category(category)
+        except UnknownCategoryError as error:
+            raise DigestConfigError(str(error)) from None
+        search = f"({search}) AND cat:{code}"
+    return search
+
+
+class SearchCog(commands.GroupCog, group_name="arxiv"):
+    """Search arXiv from Discord."""
+
+    def __init__(self, bot: DigestBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="search")
+    @app_commands.describe(
+        query="Words or a phrase to find in titles and abstracts, or arXiv syntax like au:hinton",
+        category="Only papers in this arXiv category, e.g. cs.CV",
+        sort="Order of the results (default: relevance)",
+        count="How many papers to show, 1 to 10 (default 5)",
+    )
+    @app_commands.choices(sort=SORT_CHOICES)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        category: str | None = None,
+        sort: str = "relevance",
+        count: app_commands.Range[int, 1, 10] = 5,
+    ) -> None:
+        """Search arXiv and show the matching papers."""
+        search_query = build_search_query(query, category)
+        await interaction.response.defer(thinking=True)
+
+        page = await self.bot.arxiv.search(
+            search_query, start=0, max_results=count, sort_by=sort, sort_order="descending"
+        )
+        log.info(
+            "Search %r in guild %s returned %d of %d",
+            search_query,
+            interaction.guild_id,
+            len(page.papers),
+            page.total_results,
+        )
+        shown_query = escape_text(query)[:200]
+        if not page.papers:
+            await interaction.followup.send(
+                f"No arXiv papers found for {shown_query}. Try fewer or other words.",
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+
+        embeds = [
+            paper_embed(paper, abstract_length=SEARCH_ABSTRACT_LENGTH) for paper in page.papers
+        ]
+        header = f"{len(page.papers)} of {page.total_results:,} arXiv results for {shown_query}"
+        for index, batch in enumerate(pack_embeds(embeds)):
+            await interaction.followup.send(
+                content=header if index == 0 else None,
+                embeds=batch,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+
+    @search.autocomplete("category")
+    async def category_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest arXiv categories whose code or name contains what was typed."""
+        return [
+            app_commands.Choice(name=f"{code} ({title})"[:100], value=code)
+            for code, title in search_categories(current, limit=25)
+        ]
+
+
+async def setup(bot: DigestBot) -> None:
+    """Load the search commands."""
+    await bot.add_cog(SearchCog(bot))
