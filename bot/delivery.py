@@ -39,7 +39,9 @@ class DeliveryResult:
 def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
     """Return the labels of the permissions the bot lacks to post digests in `channel`."""
     permissions = channel.permissions_for(channel.guild.me)
-    return [PERMISSION_LABELS[name] for name in REQUIRED_PERMISSIONS if not getattr(permissions, name)]
+    return [
+        PERMISSION_LABELS[name] for name in REQUIRED_PERMISSIONS if not getattr(permissions, name)
+    ]
 
 
 def message_nonce(digest_id: int, date: dt.date | None, paper_ids: Sequence[str]) -> str:
@@ -109,7 +111,9 @@ class Deliverer:
         )
         return DeliveryResult(digest.name, announcement.date, len(selected))
 
-    def _skip_reason(self, digest: Digest, announcement: Announcement, *, force: bool) -> str | None:
+    def _skip_reason(
+        self, digest: Digest, announcement: Announcement, *, force: bool
+    ) -> str | None:
         if digest.paused:
             return f"paused ({digest.pause_reason or 'by an admin'})"
         if not announcement.papers or announcement.date is None:

@@ -134,5 +134,7 @@ def parse_rule_lines(
 def check_range(label: str, value: int, low: int, high: int) -> int:
     """Return `value` if it lies in [low, high], else raise DigestConfigError naming `label`."""
     if not low <= value <= high:
-        raise DigestConfigError(f"{label} {value} is out of range. Use a number from {low} to {high}.")
+        raise DigestConfigError(
+            f"{label} {value} is out of range. Use a number from {low} to {high}."
+        )
     return value

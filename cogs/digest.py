@@ -178,7 +178,9 @@ class DigestCog(commands.GroupCog, group_name="digest"):
 
         embeds = [
             paper_embed(
-                item.paper, abstract_length=digest.abstract_length, highlight_terms=item.matched_terms
+                item.paper,
+                abstract_length=digest.abstract_length,
+                highlight_terms=item.matched_terms,
             )
             for item in selected
         ]
@@ -186,7 +188,9 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         header = "Preview: " + digest_header(digest.name, announcement.date, len(selected))
         for index, batch in enumerate(batches[:MAX_PREVIEW_MESSAGES]):
             await interaction.followup.send(
-                content=header if index == 0 else None, embeds=batch, ephemeral=True
+                content=header if index == 0 else discord.utils.MISSING,
+                embeds=batch,
+                ephemeral=True,
             )
         if len(batches) > MAX_PREVIEW_MESSAGES:
             shown = sum(len(batch) for batch in batches[:MAX_PREVIEW_MESSAGES])

@@ -32,8 +32,18 @@ def describe_error(error: app_commands.AppCommandError) -> str:
     if isinstance(original, ArxivError):
         return f"arXiv could not be reached or returned an error: {original}. Try again later."
     if isinstance(original, app_commands.TransformerError):
-        return f"Invalid value {original.value!r}. Check the option and try again."
+        return describe_transformer_error(original)
     return "Something went wrong while running this command. The error was logged."
+
+
+def describe_transformer_error(error: app_commands.TransformerError) -> str:
+    """Describe an option value that discord.py could not convert to the expected type."""
+    if error.type is discord.AppCommandOptionType.channel:
+        # discord.py resolves a channel option only against the invoking server's channels,
+        # so a channel of another server or a non-text channel ends up here.
+        name = getattr(error.value, "name", error.value)
+        return f"#{name} is not a text channel of this server. Pick a text channel here."
+    return f"Invalid value {error.value!r}. Check the option and try again."
 
 
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
@@ -68,7 +78,8 @@ class ErrorHandler(commands.Cog):
         """Log the error with its ids and answer the caller ephemerally."""
         command = interaction.command.qualified_name if interaction.command else "unknown"
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        known = isinstance(original, (*USER_ERRORS, app_commands.CheckFailure, ArxivError))
+        handled = (*USER_ERRORS, app_commands.CheckFailure, app_commands.TransformerError)
+        known = isinstance(original, (*handled, ArxivError))
         if known:
             log.info(
                 "Command /%s rejected in guild %s for user %s: %s",

@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from bot.arxiv.categories import UnknownCategoryError, normalize_category, search_categories
 from bot.digest_config import DigestConfigError
-from bot.render import escape_text, pack_embeds, paper_embed
+from bot.render import pack_embeds, paper_embed, safe_markdown
+from bot.render.escape import fit_text
 
 if TYPE_CHECKING:
     from bot.core import DigestBot
@@ -96,21 +97,21 @@ class SearchCog(commands.GroupCog, group_name="arxiv"):
             len(page.papers),
             page.total_results,
         )
-        shown_query = escape_text(query)[:200]
-        if not page.papers:
+        shown_query = fit_text(query, safe_markdown, 200)
+        # The API may return more entries than asked for; show what the user asked for.
+        papers = page.papers[:count]
+        if not papers:
             await interaction.followup.send(
                 f"No arXiv papers found for {shown_query}. Try fewer or other words.",
                 allowed_mentions=discord.AllowedMentions.none(),
             )
             return
 
-        embeds = [
-            paper_embed(paper, abstract_length=SEARCH_ABSTRACT_LENGTH) for paper in page.papers
-        ]
-        header = f"{len(page.papers)} of {page.total_results:,} arXiv results for {shown_query}"
+        embeds = [paper_embed(paper, abstract_length=SEARCH_ABSTRACT_LENGTH) for paper in papers]
+        header = f"{len(papers)} of {page.total_results:,} arXiv results for {shown_query}"
         for index, batch in enumerate(pack_embeds(embeds)):
             await interaction.followup.send(
-                content=header if index == 0 else None,
+                content=header if index == 0 else discord.utils.MISSING,
                 embeds=batch,
                 allowed_mentions=discord.AllowedMentions.none(),
             )

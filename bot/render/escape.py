@@ -108,11 +108,12 @@ def fit_text(
 ) -> str:
     """Render `text`, or its longest prefix that fits with `…`, in at most `limit` characters.
 
-    `visible_limit` caps the unrendered prefix plus the ellipsis, so escapes and bold
-    markers do not count against it. The cut falls at a word boundary unless that would
-    drop more than half of the text that fits. It never splits an escape, because the
-    prefix is rendered as a whole, and never separates a character from the combining marks
-    or joiners that follow it. Returns an empty string when `limit` is below 1.
+    `render` must never make text shorter. `visible_limit` caps the unrendered prefix plus
+    the ellipsis, so escapes and bold markers do not count against it. The cut falls at a
+    word boundary unless that would drop more than half of the text that fits. It never
+    splits an escape, because the prefix is rendered as a whole, and never separates a
+    character from the combining marks or joiners that follow it. Returns an empty string
+    when `limit` is below 1.
     """
     if visible_limit is None:
         visible_limit = len(text)
@@ -131,25 +132,37 @@ def fit_text(
     cut = _word_boundary(text, cut)
     prefix = _trim_end(text[:cut])
     while prefix and not fits(len(prefix)):
-        prefix = _trim_end(prefix[:-1])
+        cut = len(prefix) - 1
+        while cut > 0 and _continues_cluster(text, cut):
+            cut -= 1
+        prefix = _trim_end(text[:cut])
 
     return render(prefix) + ELLIPSIS
 
 
-def join_fitting(items: Sequence[str], separator: str, limit: int, overflow: str) -> str:
-    """Join the leading `items` that fit in `limit` characters, adding `overflow` if any are left.
+def join_fitting(
+    items: Sequence[str],
+    separator: str,
+    limit: int,
+    overflow: str,
+    *,
+    truncated: bool = False,
+) -> str:
+    """Join the leading `items` that fit in `limit` characters, then `overflow` if any are left.
 
-    The items must already be rendered. Returns an empty string when not even the first
-    item fits with `overflow`.
+    The items must already be rendered. When `truncated` is true, items were left out before
+    this call, so `overflow` is added even when every item fits. Returns an empty string
+    when not even the first item fits with `overflow`.
     """
     joined = separator.join(items)
-    if len(joined) <= limit:
+    if not truncated and len(joined) <= limit:
         return joined
 
+    tail = separator + overflow
     kept: list[str] = []
-    used = len(overflow)
+    used = len(tail)
     for item in items:
-        extra = len(item) + len(separator)
+        extra = len(item) + (len(separator) if kept else 0)
         if used + extra > limit:
             break
         kept.append(item)
@@ -157,7 +170,7 @@ def join_fitting(items: Sequence[str], separator: str, limit: int, overflow: str
 
     if not kept:
         return ""
-    return separator.join(kept) + separator + overflow
+    return separator.join(kept) + tail
 
 
 def _normalize_newlines(text: str) -> str:
@@ -196,12 +209,20 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def _bold_matches(text: str, highlight: re.Pattern[str]) -> str:
+    # Touching matches share one bold span, because `****` between them is ambiguous.
+    spans: list[list[int]] = []
+    for match in highlight.finditer(text):
+        if spans and spans[-1][1] == match.start():
+            spans[-1][1] = match.end()
+        else:
+            spans.append([match.start(), match.end()])
+
     parts: list[str] = []
     position = 0
-    for match in highlight.finditer(text):
-        parts.append(_escape_discord_plain(text[position : match.start()]))
-        parts.append("**" + _escape_discord_plain(match.group()) + "**")
-        position = match.end()
+    for start, end in spans:
+        parts.append(_escape_discord_plain(text[position:start]))
+        parts.append("**" + _escape_discord_plain(text[start:end]) + "**")
+        position = end
 
     parts.append(_escape_discord_plain(text[position:]))
     return "".join(parts)
@@ -219,8 +240,8 @@ def _term_regex(term: str) -> str:
 
 
 def _trim_end(text: str) -> str:
-    # A comma or colon right before the ellipsis reads as a typo.
-    return text.rstrip().rstrip(",;:").rstrip()
+    # Punctuation right before the ellipsis reads as a typo.
+    return text.rstrip().rstrip(",.;:").rstrip()
 
 
 def _longest_fitting_prefix(fits: Callable[[int], bool], upper: int) -> int:

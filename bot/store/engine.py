@@ -55,8 +55,10 @@ def create_engine(url: str | URL, **engine_options: Any) -> AsyncEngine:
     `create_async_engine`, for example `connect_args`.
     """
     database_url = async_database_url(url)
-    engine_options.setdefault("pool_pre_ping", True)
     if database_url.get_backend_name() != "sqlite":
+        # A server restart closes pooled connections. Checking each one before use
+        # replaces a dead one instead of failing the next delivery.
+        engine_options.setdefault("pool_pre_ping", True)
         return create_async_engine(database_url, **engine_options)
 
     _create_parent_folder(database_url)
@@ -97,7 +99,7 @@ def _create_parent_folder(url: URL) -> None:
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
-    # SQLite leaves foreign keys off unless each connection asks for them. Write-ahead
+    # SQLite enforces foreign keys only on connections that enable them. Write-ahead
     # logging lets readers run while a delivery writes.
     cursor = dbapi_connection.cursor()
     try:

@@ -12,7 +12,7 @@ class UnsupportedDatabaseError(StoreError):
 
     def __init__(self, url: str) -> None:
         super().__init__(
-            f"Unsupported database URL {url}: use sqlite+aiosqlite:///PATH or "
+            f"Unsupported database URL {url}. Use sqlite+aiosqlite:///PATH or "
             "postgresql+asyncpg://USER@HOST/DATABASE."
         )
         self.url = url

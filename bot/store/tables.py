@@ -43,8 +43,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp stored in UTC and always returned as an aware datetime in UTC.
 
-    PostgreSQL stores it as `timestamp with time zone`; SQLite, which has no time zone
-    type, stores the UTC wall time. Naive datetimes are rejected with ValueError.
+    PostgreSQL stores it as `timestamp with time zone`. SQLite has no time zone type and
+    stores the UTC wall time. Naive datetimes are rejected with ValueError.
     """
 
     impl = DateTime(timezone=True)
@@ -101,8 +101,8 @@ class Base(DeclarativeBase):
 class DigestRow(Base):
     """A configured digest of one guild.
 
-    `name_key` is `name.casefold()`: names are unique per guild ignoring case, and the
-    store computes the key so that both backends compare names the same way.
+    `name_key` is `name.casefold()` and is unique per guild, so names differing only in
+    case collide. The store computes it in Python so that both backends fold case alike.
     """
 
     __tablename__ = "digests"
@@ -132,8 +132,8 @@ class DigestRow(Base):
 class AnnouncementRow(Base):
     """One stored announcement of a feed.
 
-    `feed_key` names the feed: its categories sorted and joined by `+`. `source` is where
-    the announcement was read from, such as the feed URL.
+    `feed_key` names the feed by its categories, sorted and joined by `+`. `source` is
+    where the announcement was read from, such as the feed URL.
     """
 
     __tablename__ = "announcements"
@@ -182,7 +182,7 @@ class PostedPaperRow(Base):
 
     The unique constraint on (channel_id, paper_id) is what guarantees that no paper is
     posted to a channel twice. `paper_id` has no foreign key because a paper posted from
-    a search result is never stored in `papers`.
+    a search result need not be stored in `papers`.
     """
 
     __tablename__ = "posted_papers"

@@ -101,7 +101,7 @@ def role_payload(
     *,
     bot_id: int | None = None,
 ) -> dict[str, Any]:
-    """Build a role object; ``bot_id`` marks the managed role that Discord gives a bot."""
+    """Build a role object, where ``bot_id`` marks the managed role that Discord gives a bot."""
     payload: dict[str, Any] = {
         "id": str(role_id),
         "name": name,
@@ -128,7 +128,7 @@ def member_payload(
     *,
     permissions: int | None = None,
 ) -> dict[str, Any]:
-    """Build a guild member; ``permissions`` is set only inside interactions, as Discord does.
+    """Build a guild member, with ``permissions`` only inside interactions, as Discord does.
 
     ``user`` is None for the members of ``resolved.members``, which Discord sends without it.
     """
@@ -153,7 +153,7 @@ def member_payload(
 
 
 def overwrite_payload(target_id: int, target_type: int, allow: int, deny: int) -> dict[str, Any]:
-    """Build a permission overwrite; ``target_type`` is 0 for a role and 1 for a member."""
+    """Build a permission overwrite, where ``target_type`` is 0 for a role and 1 for a member."""
     return {"id": str(target_id), "type": target_type, "allow": str(allow), "deny": str(deny)}
 
 
@@ -264,7 +264,7 @@ def message_payload(
 ) -> dict[str, Any]:
     """Build a message from a create-message request ``body`` (its JSON or ``payload_json``).
 
-    The mention fields are left empty here; the server fills them from the content and the
+    The mention fields are left empty here, and the server fills them from the content and the
     request's ``allowed_mentions``.
     """
     payload: dict[str, Any] = {
@@ -312,7 +312,7 @@ def interaction_payload(
     """Build an INTERACTION_CREATE payload sent from a guild channel.
 
     ``version`` and ``attachment_size_limit`` are read unconditionally by discord.py 2.7, and
-    ``member.flags`` too; without them the dispatch kills the bot.
+    ``member.flags`` too, so without them the dispatch kills the bot.
     """
     payload: dict[str, Any] = {
         "id": str(interaction_id),
@@ -337,3 +337,51 @@ def interaction_payload(
     if message is not None:
         payload["message"] = message
     return payload
+
+
+def ready_payload(
+    user: dict[str, Any],
+    guilds: list[dict[str, Any]],
+    session_id: str,
+    resume_gateway_url: str,
+    application_id: int,
+    shard: list[int] | None,
+) -> dict[str, Any]:
+    """Build the READY dispatch, which needs ``session_id`` and ``resume_gateway_url``.
+
+    discord.py 2.7 reads both unconditionally. ``shard`` is echoed from IDENTIFY, because
+    AutoShardedClient reads it unconditionally too.
+    """
+    ready: dict[str, Any] = {
+        "v": 10,
+        "user": user,
+        "guilds": guilds,
+        "session_id": session_id,
+        "resume_gateway_url": resume_gateway_url,
+        "application": {"id": str(application_id), "flags": 0},
+        "private_channels": [],
+        "presences": [],
+        "relationships": [],
+        "user_settings": {},
+        "guild_join_requests": [],
+        "geo_ordered_rtc_regions": [],
+    }
+    if shard is not None:
+        ready["shard"] = shard
+    return ready
+
+
+def members_chunk_payload(
+    guild_id: int, members: list[dict[str, Any]], nonce: str | None
+) -> dict[str, Any]:
+    """Build a GUILD_MEMBERS_CHUNK holding all ``members`` in one chunk."""
+    chunk: dict[str, Any] = {
+        "guild_id": str(guild_id),
+        "members": members,
+        "chunk_index": 0,
+        "chunk_count": 1,
+        "not_found": [],
+    }
+    if nonce is not None:
+        chunk["nonce"] = nonce
+    return chunk

@@ -40,7 +40,7 @@ async def run_from_command_line() -> None:
         or config.get_main_option("sqlalchemy.url")
     )
     if not url:
-        raise SystemExit("No database URL: pass -x url=URL or set DATABASE_URL.")
+        raise SystemExit("No database URL given. Pass -x url=URL or set DATABASE_URL.")
 
     engine = create_engine(url, poolclass=NullPool)
     try:
@@ -51,7 +51,7 @@ async def run_from_command_line() -> None:
 
 
 if context.is_offline_mode():
-    raise SystemExit("Offline (--sql) migrations are not supported; connect to a database.")
+    raise SystemExit("Offline (--sql) migrations are not supported. Run them against a database.")
 
 shared_connection = config.attributes.get("connection")
 if shared_connection is not None:

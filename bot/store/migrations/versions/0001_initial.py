@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Created: 2026-05-12
+Created: 2026-12-04
 """
 
 from __future__ import annotations

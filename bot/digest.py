@@ -1,0 +1,134 @@
+"""Digest selection: which papers of an announcement a digest posts, and in what order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, MutableMapping
+from dataclasses import dataclass
+
+from bot.models import Digest, Paper, SelectedPaper
+from bot.rules import CompiledRule, PreparedText, compile_rule, prepare
+
+log = logging.getLogger(__name__)
+
+# Sections of a digest, in posting order: new papers, then cross-lists, then
+# replacements (including replaced cross-lists).
+_NEW, _CROSS, _REPLACEMENT = 0, 1, 2
+
+
+def select_papers(
+    digest: Digest,
+    papers: Iterable[Paper],
+    *,
+    posted_ids: Collection[str] = (),
+    rule: CompiledRule | None = None,
+    texts: MutableMapping[str, PreparedText] | None = None,
+) -> list[SelectedPaper]:
+    """Select the papers of an announcement that a digest posts, in posting order.
+
+    A paper is kept when it is the first with its id, has a category the digest follows,
+    has an announce type the digest includes, matches the digest's rule and is not in
+    `posted_ids`. New papers come first, then cross-lists, then replacements, each in
+    feed order, and the list is cut at `digest.max_papers`. `rule` defaults to the one
+    compiled from the digest's lines (raising RuleError when they are invalid). `texts`
+    is an optional cache of prepared paper texts by paper id, shared between digests
+    that select from the same announcement.
+    """
+    if rule is None:
+        rule = compile_rule(digest.keywords, digest.exclusions)
+    categories = CategoryFilter.from_codes(digest.categories)
+    posted = posted_ids if isinstance(posted_ids, set | frozenset) else set(posted_ids)
+
+    sections: tuple[list[SelectedPaper], ...] = ([], [], [])
+    seen: set[str] = set()
+    for paper in papers:
+        if paper.id in seen:
+            continue
+        seen.add(paper.id)
+
+        section = _section(paper, digest, categories)
+        if section is None or paper.id in posted or not categories.matches(paper):
+            continue
+        match = rule.match_prepared(_prepared_text(paper, texts))
+        if match is not None:
+            sections[section].append(SelectedPaper(paper, match.lines, match.terms))
+
+    ordered = [selected for section_papers in sections for selected in section_papers]
+    selected = ordered[: max(digest.max_papers, 0)]
+    log.debug(
+        "Digest %r (id %s): %d of %d papers match, %d kept by the cap of %d",
+        digest.name,
+        digest.id,
+        len(ordered),
+        len(seen),
+        len(selected),
+        digest.max_papers,
+    )
+    return selected
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryFilter:
+    """A digest's categories, compared in lower case.
+
+    An archive (`cs`) or a pattern (`cs.*`) covers every category of that archive.
+    """
+
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    @classmethod
+    def from_codes(cls, codes: Iterable[str]) -> CategoryFilter:
+        """Build the filter from category codes, archive codes and `archive.*` patterns."""
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        for raw in codes:
+            code = raw.strip().lower()
+            archive = code.removesuffix(".*")
+            if archive != code or "." not in code:
+                prefixes.append(archive + ".")
+            exact.add(archive)
+        return cls(frozenset(exact), tuple(prefixes))
+
+    def covers(self, category: str) -> bool:
+        """Return whether the filter covers one category code."""
+        code = category.lower()
+        return code in self.exact or code.startswith(self.prefixes)
+
+    def matches(self, paper: Paper) -> bool:
+        """Return whether any of the paper's categories is covered."""
+        return any(self.covers(category) for category in paper.categories)
+
+
+def _section(paper: Paper, digest: Digest, categories: CategoryFilter) -> int | None:
+    """Return the section a paper goes in, or None when the digest skips its announce type.
+
+    A category feed calls a paper a cross-list when the feed's category is not the
+    paper's primary one. When the digest also follows the primary category, the paper is
+    new (or replaced) for the digest, whichever feed listed it first.
+    """
+    announce_type = paper.announce_type
+    primary = paper.primary_category
+    if announce_type in ("cross", "replace-cross") and primary and categories.covers(primary):
+        announce_type = "new" if announce_type == "cross" else "replace"
+
+    if announce_type is None or announce_type == "new":
+        return _NEW
+    if announce_type == "cross":
+        return _CROSS if digest.include_cross_lists else None
+    if announce_type == "replace":
+        return _REPLACEMENT if digest.include_replacements else None
+    if announce_type == "replace-cross":
+        both = digest.include_cross_lists and digest.include_replacements
+        return _REPLACEMENT if both else None
+    log.debug("Skipping paper %s with unknown announce type %r", paper.id, announce_type)
+    return None
+
+
+def _prepared_text(paper: Paper, texts: MutableMapping[str, PreparedText] | None) -> PreparedText:
+    if texts is None:
+        return prepare(paper.title, paper.abstract)
+    text = texts.get(paper.id)
+    if text is None:
+        text = texts[paper.id] = prepare(paper.title, paper.abstract)
+    return text

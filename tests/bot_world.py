@@ -1,0 +1,123 @@
+"""A running DigestBot wired to the fake Discord and fake arXiv servers, for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+
+from bot.arxiv import parse_id
+from bot.core import DigestBot
+from bot.scheduler import job_id
+from bot.settings import Settings
+from tests.arxiv_server import ArxivFake
+from tests.discord_fake import FakeDiscord, running_bot
+
+MANAGE_GUILD = 0x20
+
+
+class LoopbackDigestBot(DigestBot):
+    """The real bot, minus discord.py's 5 s pause before identifying again after a reset."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Identify at once; the fake gateway has no identify rate limit."""
+
+
+@dataclass
+class BotWorld:
+    """Two guilds, their channels and members, and the settings that point at the fakes."""
+
+    discord: FakeDiscord
+    arxiv: ArxivFake
+    settings: Settings
+    guild_id: int
+    papers_channel: int
+    locked_channel: int
+    admin_id: int
+    member_id: int
+    other_guild_id: int
+    other_channel: int
+
+    async def invoke(self, name: str, options: dict[str, Any], *, user_id: int | None = None):
+        """Run a slash command in the main guild's papers channel and wait for its reply."""
+        record = await self.discord.invoke(
+            self.guild_id, self.papers_channel, user_id or self.admin_id, name, options
+        )
+        await record.wait_for_reply(timeout=10)
+        return record
+
+    def posted(self, channel_id: int | None = None) -> list[dict[str, Any]]:
+        """Return the messages the bot posted to a channel (default: the papers channel)."""
+        return self.discord.messages(channel_id or self.papers_channel)
+
+
+def build_world(fake: FakeDiscord, arxiv: ArxivFake, database: Path) -> BotWorld:
+    """Create the guilds, channels and members the end-to-end tests use."""
+    guild = fake.add_guild("Reading group")
+    papers = guild.add_text_channel("papers")
+    locked = guild.add_text_channel("announcements", bot_can_post=False)
+    admin = guild.add_member(name="admin", permissions=MANAGE_GUILD)
+    member = guild.add_member(name="reader", permissions=0)
+    other = fake.add_guild("Another server")
+    other_channel = other.add_text_channel("general")
+
+    settings = Settings(
+        discord_token=fake.token,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        arxiv_rss_url=arxiv.rss_base_url,
+        arxiv_api_url=arxiv.api_base_url,
+        arxiv_contact="tests@example.invalid",
+        arxiv_request_interval=0.0,
+    )
+    return BotWorld(
+        fake, arxiv, settings, guild.id, papers, locked, admin, member, other.id, other_channel
+    )
+
+
+@contextlib.asynccontextmanager
+async def start_bot(world: BotWorld) -> AsyncIterator[DigestBot]:
+    """Start the real bot against the fakes and close it on exit."""
+    bot = LoopbackDigestBot(world.settings, sync_global=True, guild_ready_timeout=0)
+    async with running_bot(bot, world.discord, timeout=10) as running:
+        yield running
+
+
+async def trigger_job(bot: DigestBot, digest_id: int, timeout: float = 10.0) -> None:
+    """Run the digest's scheduled job now through APScheduler and wait until it finished."""
+    scheduler = bot.scheduler.scheduler
+    finished = asyncio.Event()
+    errors: list[BaseException] = []
+
+    def on_event(event: JobExecutionEvent) -> None:
+        if event.job_id == job_id(digest_id):
+            if event.exception is not None:
+                errors.append(event.exception)
+            finished.set()
+
+    scheduler.add_listener(on_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    try:
+        job = scheduler.get_job(job_id(digest_id))
+        assert job is not None, f"digest {digest_id} has no scheduled job"
+        job.modify(next_run_time=dt.datetime.now(dt.UTC))
+        scheduler.wakeup()
+        await asyncio.wait_for(finished.wait(), timeout)
+    finally:
+        scheduler.remove_listener(on_event)
+    if errors:
+        raise errors[0]
+
+
+def posted_paper_ids(messages: list[dict[str, Any]]) -> list[str]:
+    """Return the canonical arXiv ids of every embed in `messages`, in posting order."""
+    ids = []
+    for message in messages:
+        for embed in message.get("embeds", []):
+            canonical, _version = parse_id(embed["url"])
+            ids.append(canonical)
+    return ids

@@ -1,0 +1,300 @@
+"""End to end: the real DigestBot against the fake Discord server and the fake arXiv server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.arxiv import load_feed_file
+from bot.digest import select_papers
+from bot.models import Digest
+from bot.store import Store
+from tests.arxiv_server import ArxivFake
+from tests.bot_world import BotWorld, build_world, posted_paper_ids, start_bot, trigger_job
+from tests.discord_fake import FakeDiscord
+from tests.paths import ARXIV_FIXTURES
+
+FEED = ARXIV_FIXTURES / "rss-cs-2025-11-09-constructed.xml"
+SEARCH_PAGE = ARXIV_FIXTURES / "api-search-all-testing-start0-max10.atom"
+KEYWORDS = "VLM, MLLM, Multimodal Language Model, Vision Language Model, Large Language Model"
+CATEGORIES = ("cs.CV", "cs.CL")
+
+CREATE_OPTIONS = {
+    "name": "Vision-language",
+    "categories": " ".join(CATEGORIES),
+    "keywords": KEYWORDS,
+    "post_time": "09:00",
+    "timezone": "Europe/Berlin",
+    "max_papers": 100,
+}
+
+
+@pytest.fixture
+def world(fake_discord: FakeDiscord, arxiv_fake: ArxivFake, tmp_path: Path) -> BotWorld:
+    """Both fakes with the 2025-11-09 cs announcement served for every category."""
+    for category in CATEGORIES:
+        arxiv_fake.set_feed(category, FEED)
+    arxiv_fake.set_api_response(SEARCH_PAGE)
+    return build_world(fake_discord, arxiv_fake, tmp_path / "bot.db")
+
+
+def expected_ids() -> list[str]:
+    """Return the ids the digest must post, selected directly from the saved feed."""
+    digest = Digest(
+        guild_id=0,
+        channel_id=0,
+        name="expected",
+        categories=CATEGORIES,
+        keywords=tuple(part.strip() for part in KEYWORDS.split(",")),
+        max_papers=100,
+    )
+    announcement = load_feed_file(FEED)
+    return [item.paper.id for item in select_papers(digest, announcement.papers)]
+
+
+async def create_digest(world: BotWorld, **changes: object) -> str:
+    """Run /digest create with the default options changed by `changes`; return the reply."""
+    options = {**CREATE_OPTIONS, "channel": world.papers_channel, **changes}
+    record = await world.invoke("digest create", options)
+    assert record.reply is not None
+    assert record.reply.ephemeral
+    return record.reply.content
+
+
+async def store_dump(world: BotWorld) -> dict[str, list[dict[str, object]]]:
+    """Return every row of the bot's database."""
+    store = await Store.open(world.settings.database_url)
+    try:
+        return await store.dump()
+    finally:
+        await store.close()
+
+
+async def test_create_saves_digest(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        reply = await create_digest(world)
+        digests = await bot.store.list_digests(world.guild_id)
+
+    assert "Created digest" in reply
+    assert [digest.name for digest in digests] == ["Vision-language"]
+    assert digests[0].categories == CATEGORIES
+    assert digests[0].timezone == "Europe/Berlin"
+    assert digests[0].channel_id == world.papers_channel
+
+
+async def test_job_posts_expected_papers(world: BotWorld) -> None:
+    expected = expected_ids()
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        digest = (await bot.store.list_digests(world.guild_id))[0]
+        assert digest.id is not None
+        await trigger_job(bot, digest.id)
+
+    messages = world.posted()
+    assert len(expected) > 10
+    assert posted_paper_ids(messages) == expected
+    assert "Vision-language" in messages[0]["content"]
+    assert str(len(expected)) in messages[0]["content"]
+
+
+async def test_posted_messages_respect_limits(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        digest = (await bot.store.list_digests(world.guild_id))[0]
+        assert digest.id is not None
+        await trigger_job(bot, digest.id)
+
+    requests = world.discord.requests_to("POST", rf"/channels/{world.papers_channel}/messages")
+    assert requests
+    for request in requests:
+        payload = request.json
+        assert len(payload["embeds"]) <= 10
+        assert sum(embed_length(embed) for embed in payload["embeds"]) <= 6000
+        assert payload["allowed_mentions"]["parse"] == []
+        assert payload["nonce"]
+        for embed in payload["embeds"]:
+            assert len(embed["title"]) <= 256
+            assert len(embed.get("description", "")) <= 4096
+
+
+def embed_length(embed: dict) -> int:
+    """Count an embed's characters the way Discord does for the 6000-character limit."""
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += len(embed.get("footer", {}).get("text", ""))
+    total += len(embed.get("author", {}).get("name", ""))
+    for field in embed.get("fields", []):
+        total += len(field["name"]) + len(field["value"])
+    return total
+
+
+async def test_second_trigger_posts_nothing(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        digest = (await bot.store.list_digests(world.guild_id))[0]
+        assert digest.id is not None
+        await trigger_job(bot, digest.id)
+        first_count = len(world.posted())
+        await trigger_job(bot, digest.id)
+
+    assert first_count > 0
+    assert len(world.posted()) == first_count
+
+
+async def test_restart_posts_nothing_new(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        digest = (await bot.store.list_digests(world.guild_id))[0]
+        assert digest.id is not None
+        await trigger_job(bot, digest.id)
+    first_count = len(world.posted())
+
+    async with start_bot(world) as restarted:
+        await trigger_job(restarted, digest.id)
+        result = await restarted.run_digest(digest.id, force=True)
+
+    assert first_count > 0
+    assert len(world.posted()) == first_count
+    assert result is not None
+    assert result.posted == 0
+
+
+async def test_post_command_posts_once(world: BotWorld) -> None:
+    async with start_bot(world):
+        await create_digest(world)
+        first = await world.invoke("digest post", {"name": "vision-LANGUAGE"})
+        count = len(world.posted())
+        second = await world.invoke("digest post", {"name": "Vision-language"})
+
+    assert first.reply is not None
+    assert f"Posted {len(expected_ids())} papers" in first.reply.content
+    assert second.reply is not None
+    assert "Nothing posted" in second.reply.content
+    assert len(world.posted()) == count
+
+
+async def test_preview_is_ephemeral(world: BotWorld) -> None:
+    async with start_bot(world):
+        await create_digest(world)
+        record = await world.invoke("digest preview", {"name": "Vision-language"})
+
+    assert record.deferred
+    assert record.reply is not None
+    assert record.reply.ephemeral
+    assert record.reply.embeds
+    assert world.posted() == []
+
+
+async def test_list_and_remove(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        listed = await world.invoke("digest list", {})
+        removed = await world.invoke("digest remove", {"name": "Vision-language"})
+        remaining = await bot.store.list_digests(world.guild_id)
+        jobs = bot.scheduler.scheduler.get_jobs()
+
+    assert listed.reply is not None
+    assert listed.reply.embeds[0]["fields"][0]["name"] == "Vision-language"
+    assert removed.reply is not None
+    assert "Removed" in removed.reply.content
+    assert remaining == []
+    assert jobs == []
+
+
+async def test_search_defers_and_answers(world: BotWorld) -> None:
+    async with start_bot(world):
+        record = await world.invoke("arxiv search", {"query": "testing", "count": 5})
+
+    assert record.deferred
+    assert record.reply is not None
+    assert not record.reply.ephemeral
+    assert sum(len(message.embeds) for message in record.messages) == 5
+    api_requests = world.arxiv.requests_to("/api/query")
+    assert api_requests[0].query["search_query"] == "all:testing"
+    assert api_requests[0].query["max_results"] == "5"
+
+
+async def test_member_without_manage_server_refused(world: BotWorld) -> None:
+    async with start_bot(world):
+        before = await store_dump(world)
+        options = {**CREATE_OPTIONS, "channel": world.papers_channel}
+        record = await world.invoke("digest create", options, user_id=world.member_id)
+        after = await store_dump(world)
+
+    assert record.reply is not None
+    assert record.reply.ephemeral
+    assert "Manage Server" in record.reply.content
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected_text"),
+    [
+        ({"timezone": "Mars/Olympus_Mons"}, "Mars/Olympus_Mons"),
+        ({"post_time": "25:00"}, "25:00"),
+        ({"categories": "cs.CV cs.XYZ"}, "cs.XYZ"),
+        ({"keywords": " , ; "}, "No keywords"),
+        ({"keywords": "LLM AND"}, "LLM AND"),
+    ],
+)
+async def test_bad_input_rejected(world: BotWorld, changes: dict, expected_text: str) -> None:
+    async with start_bot(world):
+        before = await store_dump(world)
+        reply = await create_digest(world, **changes)
+        after = await store_dump(world)
+
+    assert expected_text in reply
+    assert after == before
+
+
+async def test_duplicate_name_rejected(world: BotWorld) -> None:
+    async with start_bot(world):
+        await create_digest(world)
+        before = await store_dump(world)
+        reply = await create_digest(world, name="VISION-language")
+        after = await store_dump(world)
+
+    assert "already exists" in reply
+    assert "VISION-language" in reply
+    assert after == before
+
+
+async def test_channel_of_other_server_rejected(world: BotWorld) -> None:
+    async with start_bot(world):
+        before = await store_dump(world)
+        reply = await create_digest(world, channel=world.other_channel)
+        after = await store_dump(world)
+
+    assert "general" in reply
+    assert "this server" in reply
+    assert after == before
+
+
+async def test_channel_without_permission_rejected(world: BotWorld) -> None:
+    async with start_bot(world):
+        before = await store_dump(world)
+        reply = await create_digest(world, channel=world.locked_channel)
+        after = await store_dump(world)
+
+    assert "announcements" in reply
+    assert "Send Messages" in reply
+    assert after == before
+
+
+async def test_autocomplete_suggests_values(world: BotWorld) -> None:
+    async with start_bot(world):
+        await create_digest(world)
+        guild, channel, admin = world.guild_id, world.papers_channel, world.admin_id
+        names = await world.discord.autocomplete(
+            guild, channel, admin, "digest remove", {"name": "vis"}, "name"
+        )
+        zones = await world.discord.autocomplete(
+            guild, channel, admin, "digest create", {"timezone": "berl"}, "timezone"
+        )
+        categories = await world.discord.autocomplete(
+            guild, channel, admin, "digest create", {"categories": "cs.CV cs.c"}, "categories"
+        )
+
+    assert [choice["value"] for choice in names] == ["Vision-language"]
+    assert "Europe/Berlin" in [choice["value"] for choice in zones]
+    assert "cs.CV cs.CL" in [choice["value"] for choice in categories]
