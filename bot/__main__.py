@@ -107,7 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_papers=args.max_papers,
         output_format=args.format,
     )
-    return asyncio.run(run_preview(settings, options))
+    try:
+        return asyncio.run(run_preview(settings, options))
+    except BrokenPipeError:
+        # The reader of the output went away (as with `| head`), which is not an error.
+        sys.stderr.close()
+        return 0
 
 
 def run_bot(settings: Settings, *, sync_global: bool = False) -> int:

@@ -71,7 +71,8 @@ def select_papers(
 class CategoryFilter:
     """A digest's categories, compared in lower case.
 
-    An archive (`cs`) or a pattern (`cs.*`) covers every category of that archive.
+    An archive (`cs`) or a pattern (`cs.*`) covers every category of that archive. A
+    filter without codes covers every paper, as for a preview of a whole saved feed.
     """
 
     exact: frozenset[str]
@@ -97,6 +98,8 @@ class CategoryFilter:
 
     def matches(self, paper: Paper) -> bool:
         """Return whether any of the paper's categories is covered."""
+        if not self.exact:
+            return True
         return any(self.covers(category) for category in paper.categories)
 
 

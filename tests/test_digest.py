@@ -124,6 +124,13 @@ def test_category_prefix_not_archive() -> None:
     assert select_papers(make_digest(categories=("stat.M",)), papers) == []
 
 
+def test_category_empty_covers_every_paper() -> None:
+    papers = feed_papers(CS_FEED)
+    selected = select_papers(make_digest(categories=()), papers)
+    new_ids = [paper.id for paper in papers if paper.announce_type == "new"]
+    assert ids(selected) == new_ids
+
+
 def test_category_filter_covers() -> None:
     categories = CategoryFilter.from_codes(["cs.*", "hep-th", "astro-ph"])
     assert categories.covers("cs.LG")
