@@ -123,18 +123,28 @@ def run_bot(settings: Settings, *, sync_global: bool = False) -> int:
         print(f"arxiv-digest: {error}", file=sys.stderr)
         return 2
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     # Imported here so that `preview` does not pay for loading discord.py's client.
+    import discord
+
     from bot.core import DigestBot
 
+    # The bot has no voice features, so discord.py's warnings about voice libraries are noise.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     bot = DigestBot(settings, sync_global=sync_global)
     try:
         asyncio.run(_serve(bot, token))
     except KeyboardInterrupt:
         log.info("Stopped by the user")
     return 0
+
+
+def configure_logging(level: str) -> None:
+    """Send log records at `level` and above to standard error, once for the process."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic lists its plugins at INFO on every start, which buries the bot's own lines.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 async def _serve(bot: DigestBot, token: str) -> None:
