@@ -18,6 +18,7 @@ from bot.rules import RuleError, compile_rule
 MAX_NAME_LENGTH = 50
 MAX_RULE_LINES = 50
 MAX_PAPERS_LIMIT = 100
+DEFAULT_ABSTRACT_LENGTH = 600
 MIN_ABSTRACT_LENGTH = 100
 MAX_ABSTRACT_LENGTH = 4000
 
@@ -129,12 +130,3 @@ def parse_rule_lines(
     except RuleError as error:
         raise DigestConfigError(str(error)) from None
     return keyword_lines, exclusion_lines
-
-
-def check_range(label: str, value: int, low: int, high: int) -> int:
-    """Return `value` if it lies in [low, high], else raise DigestConfigError naming `label`."""
-    if not low <= value <= high:
-        raise DigestConfigError(
-            f"{label} {value} is out of range. Use a number from {low} to {high}."
-        )
-    return value

@@ -13,7 +13,10 @@ from bot.arxiv.categories import search_categories
 from bot.delivery import missing_permissions
 from bot.digest import select_papers
 from bot.digest_config import (
+    DEFAULT_ABSTRACT_LENGTH,
+    MAX_ABSTRACT_LENGTH,
     MAX_PAPERS_LIMIT,
+    MIN_ABSTRACT_LENGTH,
     DigestConfigError,
     parse_categories,
     parse_name,
@@ -66,6 +69,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         cross_lists="Also post papers cross-listed into these categories (default off)",
         replacements="Also post new versions of older papers (default off)",
         max_papers="The maximum number of papers per post, 1 to 100 (default 25)",
+        abstract_length="Characters of each abstract to show, 100 to 4000 (default 600)",
     )
     async def create(
         self,
@@ -80,6 +84,9 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         cross_lists: bool = False,
         replacements: bool = False,
         max_papers: app_commands.Range[int, 1, MAX_PAPERS_LIMIT] = 25,
+        abstract_length: app_commands.Range[
+            int, MIN_ABSTRACT_LENGTH, MAX_ABSTRACT_LENGTH
+        ] = DEFAULT_ABSTRACT_LENGTH,
     ) -> None:
         """Create a daily digest of new arXiv papers matching your keywords."""
         assert interaction.guild is not None
@@ -98,6 +105,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             include_cross_lists=cross_lists,
             include_replacements=replacements,
             max_papers=max_papers,
+            abstract_length=abstract_length,
             created_by=interaction.user.id,
         )
         self._check_channel(interaction.guild, channel)

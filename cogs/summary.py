@@ -23,7 +23,10 @@ def describe_digest(digest: Digest) -> str:
         exclusions = discord.utils.escape_markdown(", ".join(digest.exclusions))
         lines.append(f"Exclusions: {_shorten(exclusions)}")
 
-    options = [f"at most {digest.max_papers} papers"]
+    options = [
+        f"at most {digest.max_papers} papers",
+        f"abstracts cut at {digest.abstract_length} characters",
+    ]
     if digest.include_cross_lists:
         options.append("cross-lists")
     if digest.include_replacements:
@@ -34,7 +37,7 @@ def describe_digest(digest: Digest) -> str:
 
 def describe_schedule(digest: Digest, next_run: dt.datetime | None) -> str:
     """Describe when the digest posts and, for an active one, its next post time."""
-    when = f"Posts daily at {digest.post_time:%H:%M} {digest.timezone}"
+    when = f"Posts at {digest.post_time:%H:%M} {digest.timezone} after each arXiv announcement"
     if digest.paused:
         return f"{when}, but it is paused: {digest.pause_reason or 'paused by an admin'}."
     if next_run is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,7 @@ async def test_job_posts_expected_papers(world: BotWorld) -> None:
 
     messages = world.posted()
     assert len(expected) > 10
+    assert len(messages) > 1
     assert posted_paper_ids(messages) == expected
     assert "Vision-language" in messages[0]["content"]
     assert str(len(expected)) in messages[0]["content"]
@@ -298,3 +301,50 @@ async def test_autocomplete_suggests_values(world: BotWorld) -> None:
     assert [choice["value"] for choice in names] == ["Vision-language"]
     assert "Europe/Berlin" in [choice["value"] for choice in zones]
     assert "cs.CV cs.CL" in [choice["value"] for choice in categories]
+
+
+async def test_weekend_feed_posts_nothing(
+    world: BotWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    weekend = ARXIV_FIXTURES / "rss-cs.AI-2024-03-30-empty-weekend-constructed.xml"
+    for category in CATEGORIES:
+        world.arxiv.set_feed(category, weekend)
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        digest = (await bot.store.list_digests(world.guild_id))[0]
+        assert digest.id is not None
+        caplog.set_level("INFO", logger="bot.delivery")
+        await trigger_job(bot, digest.id)
+        delivered = await bot.store.is_delivered(digest.id, dt.date(2024, 3, 30))
+
+    assert world.posted() == []
+    assert not delivered
+    assert "the feed lists no papers" in caplog.text
+
+
+async def test_digests_due_together_share_fetch(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        await create_digest(world, name="First", categories="cs.CV")
+        await create_digest(world, name="Second", categories="cs.CV cs.CL", keywords="robot")
+        digests = await bot.store.list_digests(world.guild_id)
+        await asyncio.gather(*(trigger_job(bot, digest.id or 0) for digest in digests))
+
+    assert len(world.arxiv.requests_to("/rss/cs.CV")) == 1
+    assert len(world.arxiv.requests_to("/rss/cs.CL")) == 1
+    posted = posted_paper_ids(world.posted())
+    assert len(posted) == len(set(posted))
+
+
+async def test_abstract_length_applied(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        await create_digest(world, abstract_length=150)
+        digest = (await bot.store.list_digests(world.guild_id))[0]
+        assert digest.id is not None
+        await trigger_job(bot, digest.id)
+
+    embeds = [embed for message in world.posted() for embed in message["embeds"]]
+    assert digest.abstract_length == 150
+    assert embeds
+    visible = [embed["description"].replace("\\", "").replace("**", "") for embed in embeds]
+    assert all(len(text) <= 150 for text in visible)
+    assert any(len(text) > 100 for text in visible)
