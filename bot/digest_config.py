@@ -1,7 +1,7 @@
 """Validation of the values a server admin enters for a digest.
 
 Every parser raises DigestConfigError with a message that names the rejected value and
-says what to enter instead, so slash commands and the command line can show it as is.
+states what to enter instead, so slash commands and the command line can show it as is.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _LINE_SEPARATORS = re.compile(r"[,;\n]")
 
 
 class DigestConfigError(ValueError):
-    """A digest setting entered by a user is invalid; the message is meant for that user."""
+    """A digest setting entered by a user is invalid. The message is written for that user."""
 
 
 def parse_name(text: str) -> str:

@@ -56,7 +56,7 @@ def expected_ids() -> list[str]:
 
 
 async def create_digest(world: BotWorld, **changes: object) -> str:
-    """Run /digest create with the default options changed by `changes`; return the reply."""
+    """Run /digest create with the default options changed by `changes` and return the reply."""
     options = {**CREATE_OPTIONS, "channel": world.papers_channel, **changes}
     record = await world.invoke("digest create", options)
     assert record.reply is not None
@@ -217,7 +217,7 @@ async def test_search_defers_and_answers(world: BotWorld) -> None:
     assert api_requests[0].query["max_results"] == "5"
 
 
-async def test_member_without_manage_server_refused(world: BotWorld) -> None:
+async def test_member_without_manage_server_rejected(world: BotWorld) -> None:
     async with start_bot(world):
         before = await store_dump(world)
         options = {**CREATE_OPTIONS, "channel": world.papers_channel}
