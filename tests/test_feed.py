@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from bot.arxiv import text
 from bot.arxiv.errors import ArxivFeedError
 from bot.arxiv.feed import announcement_date, load_feed_file, parse_feed, split_authors
 from bot.models import ANNOUNCE_TYPES, Announcement
@@ -198,14 +196,45 @@ def test_empty_weekend_feed() -> None:
     assert announcement.date == dt.date(2024, 3, 30)
 
 
-def test_large_feed_parses_under_budget() -> None:
-    data = DAY_2026.read_bytes()
-    text._convert_latex.cache_clear()
-    started = time.perf_counter()
-    announcement = parse_feed(data, source=DAY_2026.name)
-    elapsed = time.perf_counter() - started
-    assert len(announcement.papers) == 1550
-    assert elapsed < 1.5
+def test_large_feed_ids_follow_guids() -> None:
+    guids = re.findall(r"<guid[^>]*>oai:arXiv\.org:(\S+?)v\d+</guid>", DAY_2026.read_text())
+    ids = [paper.id for paper in parse_file(DAY_2026).papers]
+    assert len(guids) == 1550
+    assert ids == guids
+
+
+def test_large_feed_first_paper() -> None:
+    paper = parse_file(DAY_2026).papers[0]
+    assert paper.id == "2605.10870"
+    assert paper.version == 1
+    assert paper.title == (
+        "Remember the Decision, Not the Description: A Rate-Distortion Framework for Agent Memory"
+    )
+    assert paper.authors == (
+        "Mingxi Zou",
+        "Zhihan Guo",
+        "Langzhang Liang",
+        "Zhuo Wang",
+        "Qifan Wang",
+        "Qingsong Wen",
+    )
+    assert paper.categories == ("cs.AI",)
+    assert paper.announce_type == "new"
+    assert paper.abstract.startswith("Long-horizon language agents must operate under")
+
+
+def test_large_feed_last_paper() -> None:
+    paper = parse_file(DAY_2026).papers[-1]
+    assert paper.id == "2311.03600"
+    assert paper.announce_type == "replace"
+    assert paper.categories == ("cs.RO",)
+    assert paper.authors[3] == "Antonio Rodríguez-Sánchez"
+
+
+def test_large_feed_entity_decoded() -> None:
+    paper = next(p for p in parse_file(DAY_2026).papers if p.id == "2604.26805")
+    assert paper.abstract.startswith("Operating and maintaining (O&M) large-scale online")
+    assert paper.categories == ("cs.AI", "cs.MA")
 
 
 def test_entry_without_id_skipped(caplog: pytest.LogCaptureFixture) -> None:
@@ -224,13 +253,30 @@ def test_entry_without_id_skipped(caplog: pytest.LogCaptureFixture) -> None:
     assert any("no-id.xml" in record.getMessage() for record in caplog.records)
 
 
-def test_not_well_formed_feed_falls_back() -> None:
-    # `&nbsp;` is not an XML entity, so the strict parser rejects the whole document.
+def test_not_well_formed_feed_recovered() -> None:
+    # `&nbsp;` is not an XML entity, so feedparser's strict XML parser rejects the document
+    # and its loose parser reads it instead.
     data = STAT.read_bytes().replace(b"Conformal prediction equips", b"Conformal&nbsp;prediction")
     announcement = parse_feed(data, source="nbsp.xml")
     assert len(announcement.papers) == 123
     assert type_counts(announcement)["replace-cross"] == 20
     assert announcement.date == dt.date(2024, 3, 26)
+
+
+def test_angle_brackets_kept_in_abstract() -> None:
+    # HTML sanitizing would read `<b and c>` as a tag and drop it.
+    data = STAT.read_bytes().replace(
+        b"Conformal prediction equips", b"Conformal prediction a&lt;b and c&gt;d equips"
+    )
+    paper = parse_feed(data, source="angle.xml").papers[0]
+    assert paper.abstract.startswith("Conformal prediction a<b and c>d equips")
+
+
+def test_feed_bytes_never_opened_as_path(tmp_path: Path) -> None:
+    saved = tmp_path / "saved.xml"
+    saved.write_bytes(STAT.read_bytes())
+    with pytest.raises(ArxivFeedError):
+        parse_feed(str(saved).encode(), source="path.xml")
 
 
 @pytest.mark.parametrize(
@@ -241,8 +287,10 @@ def test_not_well_formed_feed_falls_back() -> None:
         b"",
         b"\x00\xff not xml at all",
         b"<?xml version='1.0'?><rss version='2.0'><channel><title>cs",
+        b"<?xml version='1.0'?><rss version='2.0'></rss>",
+        b"<catalog><item><title>Not a feed</title></item></catalog>",
     ],
-    ids=["rate-exceeded", "html", "empty", "binary", "cut-in-header"],
+    ids=["rate-exceeded", "html", "empty", "binary", "cut-in-header", "no-channel", "other-xml"],
 )
 def test_not_a_feed_raises(data: bytes) -> None:
     with pytest.raises(ArxivFeedError) as caught:

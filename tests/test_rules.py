@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from functools import cache
 
 import pytest
@@ -388,10 +387,10 @@ def test_compile_rule_raises_only_rule_error(line: str) -> None:
         assert rule.keywords[0].terms
 
 
-# Speed
+# Large input
 
 
-def test_match_largest_day_fast() -> None:
+def test_match_largest_day() -> None:
     papers = list(corpus_day("2026-05-11").values())
     keywords = [
         "VLM",
@@ -402,12 +401,9 @@ def test_match_largest_day_fast() -> None:
         "Vision Language Model",
     ]
 
-    started = time.perf_counter()
     rule = compile_rule(keywords)
-    matched = [paper for paper in papers if rule.match(paper["title"], paper["abstract"])]
-    elapsed = time.perf_counter() - started
+    matched = {paper["id"] for paper in papers if rule.match(paper["title"], paper["abstract"])}
 
-    assert matched
-    # Measured at about 0.04 s on one AMD EPYC core with CPython 3.11. The bound leaves
-    # room for slow CI machines.
-    assert elapsed < 1.0
+    assert "2605.09900" in matched  # "The Gordian Knot for VLMs: ..."
+    assert "2508.16070" in matched  # "... Vision Language Model in Walking Assistants"
+    assert "2605.10870" not in matched  # "... A Rate-Distortion Framework for Agent Memory"
