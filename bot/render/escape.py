@@ -7,6 +7,7 @@ URLs are left as they are, because a backslash inside an autolinked URL becomes 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -84,6 +85,12 @@ def highlight_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
 
     # Longer alternatives first, so a phrase wins over a single word it starts with.
     ordered = sorted(alternatives, key=len, reverse=True)
+    return _compile_alternatives(tuple(ordered))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_alternatives(ordered: tuple[str, ...]) -> re.Pattern[str]:
+    # Papers of one digest share most matched terms, so the same pattern recurs often.
     return re.compile(r"(?<!\w)(?:" + "|".join(ordered) + r")(?!\w)", re.I)
 
 
@@ -118,17 +125,20 @@ def fit_text(
     if visible_limit is None:
         visible_limit = len(text)
 
-    rendered = render(text)
-    if len(rendered) <= limit and len(text) <= visible_limit:
-        return rendered
+    if len(text) <= visible_limit:
+        rendered = render(text)
+        if len(rendered) <= limit:
+            return rendered
     if limit < 1 or visible_limit < 1:
         return ""
 
     def fits(cut: int) -> bool:
         return len(render(text[:cut]) + ELLIPSIS) <= limit
 
-    # Rendering never shortens text, so no prefix longer than `limit - 1` can fit.
-    cut = _longest_fitting_prefix(fits, min(len(text), limit - 1, visible_limit - 1))
+    # Rendering never shortens text, so no prefix longer than `limit - 1` can fit. Usually
+    # the visible limit binds first, and one render confirms it without a search.
+    upper = min(len(text), limit - 1, visible_limit - 1)
+    cut = upper if fits(upper) else _longest_fitting_prefix(fits, upper)
     cut = _word_boundary(text, cut)
     prefix = _trim_end(text[:cut])
     while prefix and not fits(len(prefix)):
