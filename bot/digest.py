@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Collection, Iterable, MutableMapping
 from dataclasses import dataclass
 
+from bot.arxiv.categories import CATEGORY_ALIASES
 from bot.models import Digest, Paper, SelectedPaper
 from bot.rules import CompiledRule, PreparedText, compile_rule, prepare
 
@@ -28,7 +30,8 @@ def select_papers(
 
     A paper is kept when it is the first with its id, has a category the digest follows,
     has an announce type the digest includes, matches the digest's rule and is not in
-    `posted_ids`. New papers come first, then cross-lists, then replacements, each in
+    `posted_ids`. Each selected paper carries its announce type as seen from the digest's
+    categories (see `effective_announce_type`). New papers come first, then cross-lists, then replacements, each in
     feed order, and the list is cut at `digest.max_papers`. `rule` defaults to the one
     compiled from the digest's lines (raising RuleError when they are invalid). `texts`
     is an optional cache of prepared paper texts by paper id, shared between digests
@@ -46,12 +49,16 @@ def select_papers(
             continue
         seen.add(paper.id)
 
-        section = _section(paper, digest, categories)
+        announce_type = effective_announce_type(paper, categories)
+        section = _section(paper, digest, announce_type)
         if section is None or paper.id in posted or not categories.matches(paper):
             continue
         match = rule.match_prepared(_prepared_text(paper, texts))
-        if match is not None:
-            sections[section].append(SelectedPaper(paper, match.lines, match.terms))
+        if match is None:
+            continue
+        if announce_type != paper.announce_type:
+            paper = dataclasses.replace(paper, announce_type=announce_type)
+        sections[section].append(SelectedPaper(paper, match.lines, match.terms))
 
     ordered = [selected for section_papers in sections for selected in section_papers]
     selected = ordered[: max(digest.max_papers, 0)]
@@ -103,18 +110,28 @@ class CategoryFilter:
         return any(self.covers(category) for category in paper.categories)
 
 
-def _section(paper: Paper, digest: Digest, categories: CategoryFilter) -> int | None:
-    """Return the section a paper goes in, or None when the digest skips its announce type.
+def effective_announce_type(paper: Paper, categories: CategoryFilter) -> str | None:
+    """Return the paper's announce type as seen from the digest's categories.
 
-    A category feed calls a paper a cross-list when the feed's category is not the
-    paper's primary one. When the digest also follows the primary category, the paper is
-    new (or replaced) for the digest, whichever feed listed it first.
+    A feed calls a paper a cross-list when the paper's primary category is not the feed's.
+    The digest's categories decide instead: a paper whose primary category the digest
+    follows is new (or a replacement) whichever feed listed it, and one whose primary
+    category it does not follow is a cross-list, as in that category's own feed. Without
+    categories the feed's type stands.
     """
     announce_type = paper.announce_type
     primary = paper.primary_category
-    if announce_type in ("cross", "replace-cross") and primary and categories.covers(primary):
-        announce_type = "new" if announce_type == "cross" else "replace"
+    if announce_type is None or primary is None or not categories.exact:
+        return announce_type
 
+    alias = CATEGORY_ALIASES.get(primary)
+    if categories.covers(primary) or (alias is not None and categories.covers(alias)):
+        return {"cross": "new", "replace-cross": "replace"}.get(announce_type, announce_type)
+    return {"new": "cross", "replace": "replace-cross"}.get(announce_type, announce_type)
+
+
+def _section(paper: Paper, digest: Digest, announce_type: str | None) -> int | None:
+    """Return the section a paper goes in, or None when the digest skips its announce type."""
     if announce_type is None or announce_type == "new":
         return _NEW
     if announce_type == "cross":

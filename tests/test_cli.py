@@ -149,3 +149,15 @@ def test_run_without_token_explains(capsys: pytest.CaptureFixture[str]) -> None:
     error = capsys.readouterr().err
     assert "DISCORD_TOKEN is not set" in error
     assert "preview" in error
+
+
+def test_preview_types_follow_categories(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--feed", str(EXAMPLE_FEED), "--keyword", "the", "--categories", "stat.ME"]
+    papers = run_json(capsys, *arguments, "--cross-lists")
+    new = [paper for paper in papers if paper["announce_type"] == "new"]
+    cross = [paper for paper in papers if paper["announce_type"] == "cross"]
+
+    assert new
+    assert cross
+    assert all(paper["categories"][0] == "stat.ME" for paper in new)
+    assert all(paper["categories"][0] != "stat.ME" for paper in cross)

@@ -187,6 +187,18 @@ ARCHIVES: dict[str, str] = {
     "stat": "Statistics (all categories)",
 }
 
+# Pairs of codes that arXiv treats as one category: a paper filed under either is listed
+# in both, and either may be its primary category.
+CATEGORY_ALIASES: dict[str, str] = {
+    "math.ST": "stat.TH",
+    "math.IT": "cs.IT",
+    "math.NA": "cs.NA",
+    "math.MP": "math-ph",
+    "eess.SY": "cs.SY",
+    "econ.GN": "q-fin.EC",
+}
+CATEGORY_ALIASES.update({alias: code for code, alias in list(CATEGORY_ALIASES.items())})
+
 _MAX_SUGGESTIONS = 3
 _SUGGESTION_CUTOFF = 0.6
 
