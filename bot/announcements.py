@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.arxiv import ArxivClient
 from bot.models import Announcement, Paper
@@ -15,9 +16,14 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-# Digests due at the same minute share one fetch per category. A fetch is reused for this
-# long, which is far shorter than the day between two announcements.
-REUSE_SECONDS = 600.0
+ARXIV_TIMEZONE = ZoneInfo("America/New_York")
+# arXiv mails its announcement at 20:00 New York time from Sunday to Thursday, and the
+# RSS feed dates it the next day (Monday to Friday).
+ANNOUNCEMENT_TIME = dt.time(20, 0)
+
+# Digests due at the same minute share one fetch per category. A fetch is reused for a
+# minute only, so a fetch made just before arXiv rebuilds its feed is not reused after.
+REUSE_SECONDS = 60.0
 
 
 @dataclass
@@ -95,3 +101,17 @@ def merge_announcements(announcements: Sequence[Announcement]) -> Announcement:
 
     sources = "+".join(item.source for item in announcements if item.source)
     return Announcement(date=newest, papers=tuple(papers), source=sources)
+
+
+def expected_announcement_date(now: dt.datetime) -> dt.date:
+    """Return the date of the latest announcement that arXiv's calendar had due by `now`.
+
+    Holidays are not known here, so on a holiday this date has no announcement.
+    """
+    local = now.astimezone(ARXIV_TIMEZONE)
+    date = local.date()
+    if local.time() >= ANNOUNCEMENT_TIME:
+        date += dt.timedelta(days=1)
+    while date.weekday() >= 5:
+        date -= dt.timedelta(days=1)
+    return date

@@ -10,10 +10,11 @@ import discord
 from discord.ext import commands
 
 from bot.announcements import AnnouncementSource
-from bot.arxiv import ArxivClient
+from bot.arxiv import ArxivClient, ArxivError
 from bot.delivery import Deliverer, DeliveryResult
+from bot.models import Digest
 from bot.scheduler import DigestScheduler
-from bot.settings import Settings
+from bot.settings import DEFAULT_REQUEST_INTERVAL, Settings
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class DigestBot(commands.Bot):
         )
         self.settings = settings
         self.sync_global = sync_global
-        self.scheduler = DigestScheduler(self.run_digest)
+        self.scheduler = DigestScheduler(self.run_scheduled)
         self._http_session: aiohttp.ClientSession | None = None
         self._store: Store | None = None
         self._arxiv: ArxivClient | None = None
@@ -70,6 +71,12 @@ class DigestBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the store, create the arXiv client, load the cogs and start the scheduler."""
+        if self.settings.arxiv_request_interval < DEFAULT_REQUEST_INTERVAL:
+            log.warning(
+                "ARXIV_REQUEST_INTERVAL is %s s; arXiv asks for at least %s s between requests",
+                self.settings.arxiv_request_interval,
+                DEFAULT_REQUEST_INTERVAL,
+            )
         self._store = await Store.open(self.settings.database_url)
         self._http_session = aiohttp.ClientSession()
         self._arxiv = ArxivClient(
@@ -100,11 +107,12 @@ class DigestBot(commands.Bot):
         self.scheduler.start()
         log.info("Scheduled %d of %d digests", count, len(digests))
 
-    async def run_digest(self, digest_id: int, *, force: bool = False) -> DeliveryResult | None:
-        """Deliver one digest now; used by its scheduled job and by `/digest post`.
+    async def run_scheduled(self, digest_id: int, *, attempt: int = 0) -> DeliveryResult | None:
+        """Deliver a digest from its scheduled job, retrying later when arXiv lets it down.
 
-        Errors are logged with the digest's ids and not raised, because a failing digest
-        must not stop the scheduler or the other servers' digests.
+        A retry is scheduled when arXiv cannot be reached or the feed has no announcement
+        although one is due. Errors are logged with the digest's ids and not raised, so
+        a failing digest never stops the scheduler or other servers' digests.
         """
         digest = await self.store.get_digest_by_id(digest_id)
         if digest is None:
@@ -113,7 +121,10 @@ class DigestBot(commands.Bot):
             return None
 
         try:
-            return await self.deliverer.deliver(digest, force=force)
+            result = await self.deliverer.deliver(digest)
+        except ArxivError as error:
+            self._retry_later(digest, attempt, f"arXiv failed: {error}")
+            return None
         except Exception:
             log.exception(
                 "Delivery of digest %s (id %s, guild %s) failed",
@@ -122,6 +133,32 @@ class DigestBot(commands.Bot):
                 digest.guild_id,
             )
             return None
+
+        if result.announcement_missing:
+            self._retry_later(digest, attempt, result.skipped_reason or "no announcement")
+        return result
+
+    def _retry_later(self, digest: Digest, attempt: int, reason: str) -> None:
+        assert digest.id is not None
+        retry_at = self.scheduler.schedule_retry(digest.id, attempt + 1)
+        if retry_at is None:
+            log.warning(
+                "Digest %s (id %s, guild %s) gives up for today after %d retries: %s",
+                digest.name,
+                digest.id,
+                digest.guild_id,
+                attempt,
+                reason,
+            )
+            return
+        log.warning(
+            "Digest %s (id %s, guild %s) will retry at %s: %s",
+            digest.name,
+            digest.id,
+            digest.guild_id,
+            retry_at,
+            reason,
+        )
 
     async def sync_global_commands(self) -> int:
         """Publish the slash commands to every server; return how many were synced."""

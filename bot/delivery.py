@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -10,13 +11,15 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.announcements import AnnouncementSource
+from bot.announcements import AnnouncementSource, expected_announcement_date
 from bot.digest import select_papers
 from bot.models import Announcement, Digest, SelectedPaper
 from bot.render import digest_header, pack_embeds, paper_embed
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+UNLIMITED_PAPERS = 1_000_000
 
 REQUIRED_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 PERMISSION_LABELS = {
@@ -34,6 +37,8 @@ class DeliveryResult:
     announcement_date: dt.date | None
     posted: int
     skipped_reason: str | None = None
+    # True when the feed had no announcement although one was due by arXiv's calendar.
+    announcement_missing: bool = False
 
 
 def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
@@ -63,31 +68,41 @@ class Deliverer:
         self._source = source
 
     async def deliver(self, digest: Digest, *, force: bool = False) -> DeliveryResult:
-        """Post `digest`'s new matching papers of the latest announcement.
+        """Post `digest`'s matching papers of the latest announcement not posted yet.
 
-        Without `force`, an announcement that this digest already delivered is skipped.
-        With it, the announcement is checked again and only papers that were never posted
-        to the channel go out.
+        The digest posts at most `max_papers` papers per announcement, counting earlier
+        runs on the same announcement (a feed that was cut off, for instance). With
+        `force` (a manual post) the cap starts afresh. Papers already posted to the
+        channel never go out again.
         """
         announcement = await self._source.latest(digest.categories)
-        skipped = self._skip_reason(digest, announcement, force=force)
+        skipped = self._skip_reason(digest, announcement)
         if skipped:
             log.info("Digest %s (guild %s): %s", digest.name, digest.guild_id, skipped)
-            return DeliveryResult(digest.name, announcement.date, 0, skipped)
+            expected = expected_announcement_date(dt.datetime.now(dt.UTC))
+            stale = announcement.date is None or announcement.date < expected
+            missing = stale and not digest.paused
+            return DeliveryResult(
+                digest.name, announcement.date, 0, skipped, announcement_missing=missing
+            )
+        assert digest.id is not None and announcement.date is not None
 
         channel = await self._resolve_channel(digest)
         if isinstance(channel, str):
             return await self._pause(digest, announcement.date, channel)
-
-        missing = missing_permissions(channel)
-        if missing:
-            reason = f"the bot lacks {', '.join(missing)} in #{channel.name}"
+        missing_labels = missing_permissions(channel)
+        if missing_labels:
+            reason = f"the bot lacks {', '.join(missing_labels)} in #{channel.name}"
             return await self._pause(digest, announcement.date, reason)
 
+        cap = digest.max_papers
+        if not force and digest.last_announcement == announcement.date:
+            cap -= await self._store.delivered_count(digest.id, announcement.date)
         ids = [paper.id for paper in announcement.papers]
         posted_ids = await self._store.posted_paper_ids(channel.id, ids)
-        selected = select_papers(digest, announcement.papers, posted_ids=posted_ids)
-        assert digest.id is not None and announcement.date is not None
+        uncapped = dataclasses.replace(digest, max_papers=UNLIMITED_PAPERS)
+        matching = select_papers(uncapped, announcement.papers, posted_ids=posted_ids)
+        selected = matching[: max(cap, 0)]
 
         if not selected:
             await self._store.finish_delivery(digest.id, announcement.date, 0)
@@ -96,31 +111,33 @@ class Deliverer:
             return DeliveryResult(digest.name, announcement.date, 0, reason)
 
         try:
-            await self._send(channel, digest, announcement.date, selected)
+            await self._send(channel, digest, announcement.date, selected, len(matching))
         except (discord.Forbidden, discord.NotFound) as error:
             return await self._pause(digest, announcement.date, f"Discord refused: {error.text}")
 
         await self._store.finish_delivery(digest.id, announcement.date, len(selected))
+        digest.last_announcement = announcement.date
         log.info(
-            "Digest %s (guild %s) posted %d papers of %s to channel %s",
+            "Digest %s (guild %s) posted %d of %d matching papers of %s to channel %s",
             digest.name,
             digest.guild_id,
             len(selected),
+            len(matching),
             announcement.date,
             channel.id,
         )
         return DeliveryResult(digest.name, announcement.date, len(selected))
 
-    def _skip_reason(
-        self, digest: Digest, announcement: Announcement, *, force: bool
-    ) -> str | None:
+    def _skip_reason(self, digest: Digest, announcement: Announcement) -> str | None:
         if digest.paused:
             return f"paused ({digest.pause_reason or 'by an admin'})"
         if not announcement.papers or announcement.date is None:
             return "the feed lists no papers (no announcement on weekends and holidays)"
         last = digest.last_announcement
-        if not force and last is not None and announcement.date <= last:
-            return f"no new announcement since the one of {last} that was already delivered"
+        if last is not None and announcement.date < last:
+            return (
+                f"the feed still lists the announcement of {announcement.date}, older than {last}"
+            )
         return None
 
     async def _resolve_channel(self, digest: Digest) -> discord.TextChannel | str:
@@ -142,6 +159,7 @@ class Deliverer:
         digest: Digest,
         date: dt.date,
         selected: Sequence[SelectedPaper],
+        matched: int,
     ) -> None:
         assert digest.id is not None
         embeds = [
@@ -152,7 +170,7 @@ class Deliverer:
             )
             for item in selected
         ]
-        header = digest_header(digest.name, date, len(selected))
+        header = digest_header(digest.name, date, len(selected), matched=matched)
 
         offset = 0
         for index, batch in enumerate(pack_embeds(embeds)):

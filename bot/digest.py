@@ -31,11 +31,11 @@ def select_papers(
     A paper is kept when it is the first with its id, has a category the digest follows,
     has an announce type the digest includes, matches the digest's rule and is not in
     `posted_ids`. Each selected paper carries its announce type as seen from the digest's
-    categories (see `effective_announce_type`). New papers come first, then cross-lists, then replacements, each in
-    feed order, and the list is cut at `digest.max_papers`. `rule` defaults to the one
-    compiled from the digest's lines (raising RuleError when they are invalid). `texts`
-    is an optional cache of prepared paper texts by paper id, shared between digests
-    that select from the same announcement.
+    categories (see `effective_announce_type`). New papers come first, then cross-lists,
+    then replacements, each in feed order, and the list is cut at `digest.max_papers`.
+    `rule` defaults to the one compiled from the digest's lines (raising RuleError when
+    they are invalid). `texts` is an optional cache of prepared paper texts by paper id,
+    shared between digests that select from the same announcement.
     """
     if rule is None:
         rule = compile_rule(digest.keywords, digest.exclusions)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Iterable
 from functools import cache
@@ -25,7 +26,8 @@ MAX_ABSTRACT_LENGTH = 4000
 _TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
 # Keyword lines are entered on one line in a slash command, so commas, semicolons and
 # line breaks all separate them.
-_LINE_SEPARATORS = re.compile(r"[,;\n]")
+_SEPARATORS = frozenset(",;\n")
+_QUOTES = frozenset('"\u201c\u201d\u201e')
 
 
 class DigestConfigError(ValueError):
@@ -33,9 +35,10 @@ class DigestConfigError(ValueError):
 
 
 def parse_name(text: str) -> str:
-    """Return the digest name stripped of surrounding spaces, or raise DigestConfigError."""
-    name = " ".join(text.split())
-    if not name:
+    """Return the digest name with its whitespace collapsed, or raise DigestConfigError."""
+    name = normalize_name(text)
+    visible = "".join(char for char in name if unicodedata.category(char) not in ("Cf", "Zs"))
+    if not visible:
         raise DigestConfigError("The digest name is empty. Give the digest a short name.")
     if len(name) > MAX_NAME_LENGTH:
         raise DigestConfigError(
@@ -43,6 +46,11 @@ def parse_name(text: str) -> str:
             "Choose a shorter name."
         )
     return name
+
+
+def normalize_name(text: str) -> str:
+    """Collapse runs of whitespace in a digest name, as names are stored and looked up."""
+    return " ".join(text.split())
 
 
 def parse_post_time(text: str) -> dt.time:
@@ -59,15 +67,19 @@ def parse_post_time(text: str) -> dt.time:
 
 @cache
 def _timezones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
+    # "localtime" and "Factory" are tzdata entries, not places a user could mean.
+    names = zoneinfo.available_timezones() - {"localtime", "Factory"}
+    return {name.lower(): name for name in names}
 
 
 def parse_timezone(text: str) -> str:
     """Return the canonical IANA time zone name for `text` (any case), e.g. `Europe/Berlin`."""
     name = _timezones_by_lower_name().get(text.strip().lower())
     if name is None:
+        suggestions = search_timezones(text, limit=3)
+        hint = f"Did you mean {', '.join(suggestions)}? " if suggestions else ""
         raise DigestConfigError(
-            f"Unknown time zone {text!r}. Use an IANA name such as Europe/Berlin, "
+            f"Unknown time zone {text!r}. {hint}Use an IANA name such as Europe/Berlin, "
             "America/New_York or UTC (the option suggests names as you type)."
         )
     return name
@@ -93,7 +105,8 @@ def parse_categories(text: str) -> tuple[str, ...]:
     categories: list[str] = []
     for part in raw:
         try:
-            code = normalize_category(part)
+            # `cs.*` and `cs` both mean the whole archive.
+            code = normalize_category(part.removesuffix(".*"))
         except UnknownCategoryError as error:
             raise DigestConfigError(str(error)) from None
         if code not in categories:
@@ -102,10 +115,26 @@ def parse_categories(text: str) -> tuple[str, ...]:
 
 
 def split_rule_lines(text: str | None) -> tuple[str, ...]:
-    """Split keyword or exclusion text into rule lines at commas, semicolons or newlines."""
+    """Split keyword or exclusion text into rule lines at commas, semicolons or newlines.
+
+    Separators inside double quotes (straight or typographic) belong to the quoted phrase.
+    """
     if not text:
         return ()
-    return tuple(line.strip() for line in _LINE_SEPARATORS.split(text) if line.strip())
+
+    lines: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for char in text:
+        if char in _QUOTES:
+            quoted = not quoted
+        if char in _SEPARATORS and not quoted:
+            lines.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    lines.append("".join(current))
+    return tuple(line.strip() for line in lines if line.strip())
 
 
 def parse_rule_lines(

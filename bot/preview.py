@@ -41,6 +41,13 @@ async def run_preview(settings: Settings, options: PreviewOptions) -> int:
     except (DigestConfigError, ArxivError, OSError) as error:
         print(f"arxiv-digest preview: {error}", file=sys.stderr)
         return 2
+    except aiohttp.InvalidURL as error:
+        print(
+            f"arxiv-digest preview: invalid feed URL ({error}). Give a full http(s) URL, "
+            "a saved feed file, or check ARXIV_RSS_URL.",
+            file=sys.stderr,
+        )
+        return 2
 
     selected = select_papers(digest, announcement.papers)
     if options.output_format == "json":
@@ -90,10 +97,12 @@ async def load_announcement(
 ) -> Announcement:
     """Read the announcement from a saved file, a feed URL or the live category feed."""
     feed = options.feed
-    if feed and not feed.startswith(("http://", "https://")):
+    if feed and not feed.lower().startswith(("http://", "https://")):
         path = Path(feed)
-        if not path.is_file():
+        if not path.exists():
             raise DigestConfigError(f"Feed file {feed!r} not found. Give a path or a URL.")
+        if not path.is_file():
+            raise DigestConfigError(f"Feed path {feed!r} is not a file. Give a saved feed file.")
         return load_feed_file(path)
 
     async with aiohttp.ClientSession() as session:

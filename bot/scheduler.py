@@ -19,12 +19,23 @@ JOB_PREFIX = "digest-"
 # within this window; later than that, the next day's run takes over.
 MISFIRE_GRACE_SECONDS = 6 * 3600
 
-DigestRunner = Callable[[int], Awaitable[object]]
+# A scheduled run that finds no new announcement when one is due by arXiv's calendar, or
+# cannot reach arXiv, tries again after RETRY_DELAY_SECONDS, at most MAX_RETRIES times
+# (six hours in all). arXiv's feeds sometimes lag the mailing, and outages are short.
+RETRY_DELAY_SECONDS = 30 * 60
+MAX_RETRIES = 12
+
+DigestRunner = Callable[..., Awaitable[object]]
 
 
 def job_id(digest_id: int) -> str:
     """Return the scheduler job id of a digest."""
     return f"{JOB_PREFIX}{digest_id}"
+
+
+def retry_job_id(digest_id: int) -> str:
+    """Return the job id of a digest's pending retry."""
+    return f"{JOB_PREFIX}{digest_id}-retry"
 
 
 class DigestScheduler:
@@ -75,10 +86,33 @@ class DigestScheduler:
         log.info("Scheduled digest %s (id %s) next at %s", digest.name, digest.id, next_run)
         return next_run
 
+    def schedule_retry(
+        self, digest_id: int, attempt: int, delay: float = RETRY_DELAY_SECONDS
+    ) -> dt.datetime | None:
+        """Run the digest again after `delay` seconds as retry number `attempt`.
+
+        Returns the time of the retry, or None when the digest used up its retries.
+        """
+        if attempt > MAX_RETRIES:
+            return None
+        run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+        self.scheduler.add_job(
+            self._run_digest,
+            "date",
+            run_date=run_at,
+            args=[digest_id],
+            kwargs={"attempt": attempt},
+            id=retry_job_id(digest_id),
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            replace_existing=True,
+        )
+        return run_at
+
     def unschedule(self, digest_id: int) -> None:
-        """Remove the digest's job if it exists."""
-        if self.scheduler.get_job(job_id(digest_id)) is not None:
-            self.scheduler.remove_job(job_id(digest_id))
+        """Remove the digest's job and any pending retry."""
+        for identifier in (job_id(digest_id), retry_job_id(digest_id)):
+            if self.scheduler.get_job(identifier) is not None:
+                self.scheduler.remove_job(identifier)
 
     def rebuild(self, digests: Iterable[Digest]) -> int:
         """Replace every digest job with one per digest in `digests`; return the job count."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,8 +95,8 @@ def _read_float(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a number of seconds.") from None
-    if value < 0:
-        raise SettingsError(f"{name}={raw!r} is negative. Use a number of seconds, e.g. 3.")
+    if not math.isfinite(value) or value < 0:
+        raise SettingsError(f"{name}={raw!r} is not a valid number of seconds. Use e.g. 3.")
     return value
 
 

@@ -18,6 +18,7 @@ from bot.digest_config import (
     MAX_PAPERS_LIMIT,
     MIN_ABSTRACT_LENGTH,
     DigestConfigError,
+    normalize_name,
     parse_categories,
     parse_name,
     parse_post_time,
@@ -27,9 +28,15 @@ from bot.digest_config import (
     split_rule_lines,
 )
 from bot.models import Digest
-from bot.render import digest_header, pack_embeds, paper_embed
+from bot.render import digest_header, pack_embeds, paper_embed, safe_markdown
 from bot.store import DuplicateDigestError
-from cogs.summary import describe_digest, describe_schedule
+from cogs.summary import (
+    describe_digest,
+    describe_schedule,
+    digest_embed,
+    send_embeds,
+    status_embed,
+)
 
 if TYPE_CHECKING:
     from bot.core import DigestBot
@@ -127,7 +134,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             interaction.user.id,
         )
         await interaction.response.send_message(
-            f"Created digest **{discord.utils.escape_markdown(digest.name)}**.\n"
+            f"Created digest **{safe_markdown(digest.name)}**.\n"
             f"{describe_digest(digest)}\n{describe_schedule(digest, next_run)}",
             ephemeral=True,
         )
@@ -143,12 +150,76 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             )
             return
 
-        embed = discord.Embed(title=f"Digests of {interaction.guild.name}"[:256])
-        for digest in digests[:25]:
-            next_run = self.bot.scheduler.next_run_time(digest.id or 0)
-            value = f"{describe_digest(digest)}\n{describe_schedule(digest, next_run)}"
-            embed.add_field(name=digest.name[:256], value=value[:1024], inline=False)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        embeds = [
+            digest_embed(digest, self.bot.scheduler.next_run_time(digest.id or 0))
+            for digest in digests
+        ]
+        await send_embeds(interaction, embeds, f"{len(digests)} digests in this server.")
+
+    @app_commands.command(name="status")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Show each digest's state, next post time and last delivery."""
+        assert interaction.guild is not None
+        digests = await self.bot.store.list_digests(interaction.guild.id)
+        if not digests:
+            await interaction.response.send_message(
+                "This server has no digests yet. Create one with /digest create.", ephemeral=True
+            )
+            return
+
+        embeds = []
+        for digest in digests:
+            assert digest.id is not None
+            last_count = None
+            if digest.last_announcement is not None:
+                last_count = await self.bot.store.delivered_count(
+                    digest.id, digest.last_announcement
+                )
+            next_run = self.bot.scheduler.next_run_time(digest.id)
+            embeds.append(status_embed(digest, next_run, last_count))
+        await send_embeds(interaction, embeds, f"Status of {len(digests)} digests.")
+
+    @app_commands.command(name="pause")
+    @app_commands.describe(name="The digest to pause")
+    async def pause(self, interaction: discord.Interaction, name: str) -> None:
+        """Stop posting a digest until it is resumed; its settings are kept."""
+        digest = await self._get_digest(interaction, name)
+        assert digest.id is not None
+        reason = f"paused by {interaction.user.display_name}"
+        await self.bot.store.set_paused(digest.id, True, reason)
+        self.bot.scheduler.unschedule(digest.id)
+        log.info(
+            "Digest %s (id %s) in guild %s %s", digest.name, digest.id, digest.guild_id, reason
+        )
+        await interaction.response.send_message(
+            f"Paused digest **{safe_markdown(digest.name)}**. Resume it with /digest resume.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="resume")
+    @app_commands.describe(name="The digest to resume")
+    async def resume(self, interaction: discord.Interaction, name: str) -> None:
+        """Resume a paused digest after checking that the bot can post in its channel."""
+        assert interaction.guild is not None
+        digest = await self._get_digest(interaction, name)
+        assert digest.id is not None
+        channel = interaction.guild.get_channel(digest.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise DigestConfigError(
+                f"The channel of {digest.name!r} no longer exists. Remove the digest and "
+                "create it again with another channel."
+            )
+        self._check_channel(interaction.guild, channel)
+
+        await self.bot.store.set_paused(digest.id, False, None)
+        digest.paused, digest.pause_reason = False, None
+        next_run = self.bot.scheduler.schedule(digest)
+        log.info("Digest %s (id %s) resumed in guild %s", digest.name, digest.id, digest.guild_id)
+        await interaction.response.send_message(
+            f"Resumed digest **{safe_markdown(digest.name)}**. "
+            f"{describe_schedule(digest, next_run)}",
+            ephemeral=True,
+        )
 
     @app_commands.command(name="remove")
     @app_commands.describe(name="The digest to remove")
@@ -160,7 +231,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         self.bot.scheduler.unschedule(digest.id)
         log.info("Digest %s (id %s) removed from guild %s", digest.name, digest.id, digest.guild_id)
         await interaction.response.send_message(
-            f"Removed digest **{discord.utils.escape_markdown(digest.name)}**.", ephemeral=True
+            f"Removed digest **{safe_markdown(digest.name)}**.", ephemeral=True
         )
 
     @app_commands.command(name="preview")
@@ -178,7 +249,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             when = announcement.date or "today"
             await interaction.followup.send(
                 f"Nothing to post: no new paper of the announcement of {when} matches "
-                f"**{discord.utils.escape_markdown(digest.name)}** "
+                f"**{safe_markdown(digest.name)}** "
                 f"({len(announcement.papers)} papers in its categories).",
                 ephemeral=True,
             )
@@ -221,6 +292,8 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         await interaction.followup.send(message, ephemeral=True)
 
     @remove.autocomplete("name")
+    @pause.autocomplete("name")
+    @resume.autocomplete("name")
     @preview.autocomplete("name")
     @post.autocomplete("name")
     async def digest_name_autocomplete(
@@ -257,7 +330,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
 
     async def _get_digest(self, interaction: discord.Interaction, name: str) -> Digest:
         assert interaction.guild_id is not None
-        digest = await self.bot.store.get_digest(interaction.guild_id, name.strip())
+        digest = await self.bot.store.get_digest(interaction.guild_id, normalize_name(name))
         if digest is None:
             raise DigestConfigError(
                 f"No digest named {name!r} in this server. See /digest list for the names."

@@ -30,7 +30,7 @@ def describe_error(error: app_commands.AppCommandError) -> str:
     if isinstance(original, app_commands.CommandOnCooldown):
         return f"This command is cooling down. Try again in {original.retry_after:.0f} s."
     if isinstance(original, ArxivError):
-        return f"arXiv could not be reached or returned an error: {original}. Try again later."
+        return str(original)
     if isinstance(original, app_commands.TransformerError):
         return describe_transformer_error(original)
     return "Something went wrong while running this command. The error was logged."

@@ -10,7 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.arxiv.categories import UnknownCategoryError, normalize_category, search_categories
+from bot.arxiv import ArxivError
+from bot.arxiv.categories import (
+    ARCHIVES,
+    CATEGORIES,
+    UnknownCategoryError,
+    normalize_category,
+    search_categories,
+)
 from bot.digest_config import DigestConfigError
 from bot.render import pack_embeds, paper_embed, safe_markdown
 from bot.render.escape import fit_text
@@ -52,12 +59,21 @@ def build_search_query(query: str, category: str | None = None) -> str:
         search = f'all:"{words}"' if " " in words.strip() else f"all:{words}"
 
     if category:
-        try:
-            code = normalize_category(category)
-        except UnknownCategoryError as error:
-            raise DigestConfigError(str(error)) from None
-        search = f"({search}) AND cat:{code}"
+        search = f"({search}) AND {category_query(category)}"
     return search
+
+
+def category_query(category: str) -> str:
+    """Return the `search_query` part that limits a search to a category or archive."""
+    try:
+        code = normalize_category(category.strip().removesuffix(".*"))
+    except UnknownCategoryError as error:
+        raise DigestConfigError(str(error)) from None
+    if code not in ARCHIVES:
+        return f"cat:{code}"
+    # An archive is searched as all of its categories, a form the API documents.
+    members = [name for name in CATEGORIES if name.startswith(f"{code}.")] or [code]
+    return "(" + " OR ".join(f"cat:{name}" for name in members) + ")"
 
 
 class SearchCog(commands.GroupCog, group_name="arxiv"):
@@ -87,9 +103,18 @@ class SearchCog(commands.GroupCog, group_name="arxiv"):
         search_query = build_search_query(query, category)
         await interaction.response.defer(thinking=True)
 
-        page = await self.bot.arxiv.search(
-            search_query, start=0, max_results=count, sort_by=sort, sort_order="descending"
-        )
+        try:
+            page = await self.bot.arxiv.search(
+                search_query, start=0, max_results=count, sort_by=sort, sort_order="descending"
+            )
+        except ArxivError as error:
+            log.warning(
+                "Search %r in guild %s failed: %s", search_query, interaction.guild_id, error
+            )
+            # The deferred reply is public; the error concerns only the caller.
+            await interaction.delete_original_response()
+            await interaction.followup.send(f"The arXiv search failed: {error}", ephemeral=True)
+            return
         log.info(
             "Search %r in guild %s returned %d of %d",
             search_query,

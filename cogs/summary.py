@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 import discord
 
 from bot.models import Digest
+from bot.render import pack_embeds, safe_markdown
 
 MAX_RULE_TEXT = 300
 
@@ -50,3 +53,47 @@ def _shorten(text: str) -> str:
     if len(text) <= MAX_RULE_TEXT:
         return text
     return text[: MAX_RULE_TEXT - 1].rstrip() + "…"
+
+
+def digest_embed(digest: Digest, next_run: dt.datetime | None) -> discord.Embed:
+    """Build the embed that shows one digest's settings and schedule in `/digest list`."""
+    embed = discord.Embed(title=safe_markdown(digest.name)[:256])
+    embed.description = f"{describe_digest(digest)}\n{describe_schedule(digest, next_run)}"[:4096]
+    return embed
+
+
+def status_embed(
+    digest: Digest, next_run: dt.datetime | None, last_count: int | None
+) -> discord.Embed:
+    """Build the embed that shows one digest's state in `/digest status`."""
+    embed = discord.Embed(title=safe_markdown(digest.name)[:256])
+    if digest.paused:
+        state = f"Paused: {safe_markdown(digest.pause_reason or 'paused by an admin')}"
+    else:
+        state = "Active"
+    embed.add_field(name="State", value=state[:1024], inline=False)
+
+    if next_run is not None and not digest.paused:
+        local = next_run.astimezone(ZoneInfo(digest.timezone))
+        when = f"{local:%a %d %b %H:%M} {digest.timezone} (<t:{int(next_run.timestamp())}:R>)"
+    else:
+        when = "none while paused" if digest.paused else "not scheduled"
+    embed.add_field(name="Next post", value=when, inline=False)
+
+    if digest.last_announcement is None:
+        last = "nothing delivered yet"
+    else:
+        last = f"announcement of {digest.last_announcement:%a %d %b %Y}: {last_count or 0} papers"
+    embed.add_field(name="Last delivery", value=last, inline=False)
+    embed.add_field(name="Channel", value=f"<#{digest.channel_id}>", inline=False)
+    return embed
+
+
+async def send_embeds(
+    interaction: discord.Interaction, embeds: Sequence[discord.Embed], header: str
+) -> None:
+    """Answer ephemerally with `embeds`, split over as many messages as Discord's limits need."""
+    batches = pack_embeds(embeds)
+    await interaction.response.send_message(header, embeds=batches[0], ephemeral=True)
+    for batch in batches[1:]:
+        await interaction.followup.send(embeds=batch, ephemeral=True)

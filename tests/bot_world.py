@@ -12,14 +12,33 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 
-from bot.arxiv import parse_id
+from bot.arxiv import load_feed_file, parse_id
 from bot.core import DigestBot
-from bot.scheduler import job_id
+from bot.digest import select_papers
+from bot.models import Digest
+from bot.scheduler import job_id, retry_job_id
 from bot.settings import Settings
+from bot.store import Store
 from tests.arxiv_server import ArxivFake
 from tests.discord_fake import FakeDiscord, running_bot
+from tests.paths import ARXIV_FIXTURES
 
 MANAGE_GUILD = 0x20
+
+FEED = ARXIV_FIXTURES / "rss-cs-2025-11-09-constructed.xml"
+SEARCH_PAGE = ARXIV_FIXTURES / "api-search-all-testing-start0-max10.atom"
+KEYWORDS = "VLM, MLLM, Multimodal Language Model, Vision Language Model, Large Language Model"
+CATEGORIES = ("cs.CV", "cs.CL")
+
+# The /digest create options most tests use; each test changes what it needs.
+CREATE_OPTIONS = {
+    "name": "Vision-language",
+    "categories": " ".join(CATEGORIES),
+    "keywords": KEYWORDS,
+    "post_time": "09:00",
+    "timezone": "Europe/Berlin",
+    "max_papers": 100,
+}
 
 
 class LoopbackDigestBot(DigestBot):
@@ -88,22 +107,25 @@ async def start_bot(world: BotWorld) -> AsyncIterator[DigestBot]:
         yield running
 
 
-async def trigger_job(bot: DigestBot, digest_id: int, timeout: float = 10.0) -> None:
-    """Run the digest's scheduled job now through APScheduler and wait until it finished."""
+async def trigger_job(
+    bot: DigestBot, digest_id: int, timeout: float = 10.0, *, retry: bool = False
+) -> None:
+    """Run the digest's scheduled job (or its pending retry) now and wait until it finished."""
     scheduler = bot.scheduler.scheduler
+    identifier = retry_job_id(digest_id) if retry else job_id(digest_id)
     finished = asyncio.Event()
     errors: list[BaseException] = []
 
     def on_event(event: JobExecutionEvent) -> None:
-        if event.job_id == job_id(digest_id):
+        if event.job_id == identifier:
             if event.exception is not None:
                 errors.append(event.exception)
             finished.set()
 
     scheduler.add_listener(on_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     try:
-        job = scheduler.get_job(job_id(digest_id))
-        assert job is not None, f"digest {digest_id} has no scheduled job"
+        job = scheduler.get_job(identifier)
+        assert job is not None, f"digest {digest_id} has no job {identifier}"
         job.modify(next_run_time=dt.datetime.now(dt.UTC))
         scheduler.wakeup()
         await asyncio.wait_for(finished.wait(), timeout)
@@ -121,3 +143,35 @@ def posted_paper_ids(messages: list[dict[str, Any]]) -> list[str]:
             canonical, _version = parse_id(embed["url"])
             ids.append(canonical)
     return ids
+
+
+def expected_ids() -> list[str]:
+    """Return the ids the default digest must post, selected directly from the saved feed."""
+    digest = Digest(
+        guild_id=0,
+        channel_id=0,
+        name="expected",
+        categories=CATEGORIES,
+        keywords=tuple(part.strip() for part in KEYWORDS.split(",")),
+        max_papers=100,
+    )
+    announcement = load_feed_file(FEED)
+    return [item.paper.id for item in select_papers(digest, announcement.papers)]
+
+
+async def create_digest(world: BotWorld, **changes: object) -> str:
+    """Run /digest create with the default options changed by `changes` and return the reply."""
+    options = {**CREATE_OPTIONS, "channel": world.papers_channel, **changes}
+    record = await world.invoke("digest create", options)
+    assert record.reply is not None
+    assert record.reply.ephemeral
+    return record.reply.content
+
+
+async def store_dump(world: BotWorld) -> dict[str, list[dict[str, Any]]]:
+    """Return every row of the bot's database."""
+    store = await Store.open(world.settings.database_url)
+    try:
+        return await store.dump()
+    finally:
+        await store.close()

@@ -4,73 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from bot.arxiv import load_feed_file
-from bot.digest import select_papers
-from bot.models import Digest
-from bot.store import Store
-from tests.arxiv_server import ArxivFake
-from tests.bot_world import BotWorld, build_world, posted_paper_ids, start_bot, trigger_job
-from tests.discord_fake import FakeDiscord
+from tests.bot_world import (
+    CATEGORIES,
+    CREATE_OPTIONS,
+    BotWorld,
+    create_digest,
+    expected_ids,
+    posted_paper_ids,
+    start_bot,
+    store_dump,
+    trigger_job,
+)
 from tests.paths import ARXIV_FIXTURES
-
-FEED = ARXIV_FIXTURES / "rss-cs-2025-11-09-constructed.xml"
-SEARCH_PAGE = ARXIV_FIXTURES / "api-search-all-testing-start0-max10.atom"
-KEYWORDS = "VLM, MLLM, Multimodal Language Model, Vision Language Model, Large Language Model"
-CATEGORIES = ("cs.CV", "cs.CL")
-
-CREATE_OPTIONS = {
-    "name": "Vision-language",
-    "categories": " ".join(CATEGORIES),
-    "keywords": KEYWORDS,
-    "post_time": "09:00",
-    "timezone": "Europe/Berlin",
-    "max_papers": 100,
-}
-
-
-@pytest.fixture
-def world(fake_discord: FakeDiscord, arxiv_fake: ArxivFake, tmp_path: Path) -> BotWorld:
-    """Both fakes with the 2025-11-09 cs announcement served for every category."""
-    for category in CATEGORIES:
-        arxiv_fake.set_feed(category, FEED)
-    arxiv_fake.set_api_response(SEARCH_PAGE)
-    return build_world(fake_discord, arxiv_fake, tmp_path / "bot.db")
-
-
-def expected_ids() -> list[str]:
-    """Return the ids the digest must post, selected directly from the saved feed."""
-    digest = Digest(
-        guild_id=0,
-        channel_id=0,
-        name="expected",
-        categories=CATEGORIES,
-        keywords=tuple(part.strip() for part in KEYWORDS.split(",")),
-        max_papers=100,
-    )
-    announcement = load_feed_file(FEED)
-    return [item.paper.id for item in select_papers(digest, announcement.papers)]
-
-
-async def create_digest(world: BotWorld, **changes: object) -> str:
-    """Run /digest create with the default options changed by `changes` and return the reply."""
-    options = {**CREATE_OPTIONS, "channel": world.papers_channel, **changes}
-    record = await world.invoke("digest create", options)
-    assert record.reply is not None
-    assert record.reply.ephemeral
-    return record.reply.content
-
-
-async def store_dump(world: BotWorld) -> dict[str, list[dict[str, object]]]:
-    """Return every row of the bot's database."""
-    store = await Store.open(world.settings.database_url)
-    try:
-        return await store.dump()
-    finally:
-        await store.close()
 
 
 async def test_create_saves_digest(world: BotWorld) -> None:
@@ -154,7 +102,9 @@ async def test_restart_posts_nothing_new(world: BotWorld) -> None:
 
     async with start_bot(world) as restarted:
         await trigger_job(restarted, digest.id)
-        result = await restarted.run_digest(digest.id, force=True)
+        stored = await restarted.store.get_digest_by_id(digest.id)
+        assert stored is not None
+        result = await restarted.deliverer.deliver(stored, force=True)
 
     assert first_count > 0
     assert len(world.posted()) == first_count
@@ -197,7 +147,7 @@ async def test_list_and_remove(world: BotWorld) -> None:
         jobs = bot.scheduler.scheduler.get_jobs()
 
     assert listed.reply is not None
-    assert listed.reply.embeds[0]["fields"][0]["name"] == "Vision-language"
+    assert listed.reply.embeds[0]["title"] == "Vision-language"
     assert removed.reply is not None
     assert "Removed" in removed.reply.content
     assert remaining == []

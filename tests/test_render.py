@@ -350,32 +350,38 @@ def test_embed_real_title_with_at_sign() -> None:
 
 def test_header_plural() -> None:
     header = digest_header("Vision papers", dt.date(2025, 11, 10), 7)
-    assert header == "**Vision papers**: 7 new papers from arXiv's announcement of Mon 10 Nov 2025"
+    assert header == "**Vision papers**: 7 papers from arXiv's announcement of Mon 10 Nov 2025"
 
 
 def test_header_singular() -> None:
     header = digest_header("Vision papers", dt.date(2025, 11, 9), 1)
-    assert header == "**Vision papers**: 1 new paper from arXiv's announcement of Sun 9 Nov 2025"
+    assert header == "**Vision papers**: 1 paper from arXiv's announcement of Sun 9 Nov 2025"
 
 
 def test_header_zero() -> None:
-    assert "no new papers" in digest_header("Vision", dt.date(2025, 11, 10), 0)
+    assert "no papers" in digest_header("Vision", dt.date(2025, 11, 10), 0)
+
+
+def test_header_names_capped_papers() -> None:
+    header = digest_header("Vision", dt.date(2025, 11, 10), 3, matched=99)
+    expected = "**Vision**: 3 of 99 matching papers from arXiv's announcement of Mon 10 Nov 2025"
+    assert header == expected
 
 
 def test_header_without_date() -> None:
     header = digest_header("Vision", None, 2)
-    assert header == "**Vision**: 2 new papers from arXiv's latest announcement"
+    assert header == "**Vision**: 2 papers from arXiv's latest announcement"
 
 
 def test_header_name_escaped_and_safe() -> None:
     header = digest_header("@everyone *LLM* <@&123>", dt.date(2025, 11, 10), 3)
-    assert header.startswith(f"**@{ZWSP}everyone \\*LLM\\* <@{ZWSP}&123\\>**: 3 new papers")
+    assert header.startswith(f"**@{ZWSP}everyone \\*LLM\\* <@{ZWSP}&123\\>**: 3 papers")
 
 
 def test_header_long_name_cut() -> None:
     header = digest_header("word " * 1000, dt.date(2025, 11, 10), 3)
     assert len(header) < 300
-    assert "…**: 3 new papers" in header
+    assert "…**: 3 papers" in header
 
 
 def test_header_negative_count_rejected() -> None:

@@ -91,11 +91,15 @@ def paper_embed(
     return embed
 
 
-def digest_header(name: str, date: dt.date | None, count: int) -> str:
-    """Build the one-line header of a digest post, such as `**Vision**: 7 new papers from …`.
+def digest_header(
+    name: str, date: dt.date | None, count: int, *, matched: int | None = None
+) -> str:
+    """Build the one-line header of a digest post, such as `**Vision**: 7 papers from …`.
 
-    The digest name is escaped, mention-safe and cut to 200 characters, so the line stays
-    far below Discord's 2,000-character message limit.
+    `matched` is the number of matching papers before the digest's cap; when it exceeds
+    `count`, the header says how many were left out. The digest name is escaped,
+    mention-safe and cut to 200 characters, so the line stays far below Discord's
+    2,000-character message limit.
     """
     if count < 0:
         raise RenderError(f"paper count must be 0 or more, got {count} for digest {name!r}")
@@ -104,11 +108,13 @@ def digest_header(name: str, date: dt.date | None, count: int) -> str:
     shown_name = fit_text(label, render_discord, HEADER_NAME_CAP)
 
     if count == 0:
-        amount = "no new papers"
+        amount = "no papers"
     elif count == 1:
-        amount = "1 new paper"
+        amount = "1 paper"
     else:
-        amount = f"{count} new papers"
+        amount = f"{count} papers"
+    if matched is not None and matched > count:
+        amount = f"{count} of {matched} matching papers"
 
     if date is None:
         source = "arXiv's latest announcement"

@@ -131,3 +131,12 @@ class DeliveryMethods(StoreBase):
         )
         async with self._sessions() as session:
             return bool(await session.scalar(query))
+
+    async def delivered_count(self, digest_id: int, announcement_date: dt.date) -> int:
+        """Return how many papers the digest posted from the announcement of that date."""
+        query = select(DeliveryRow.posted_count).where(
+            DeliveryRow.digest_id == digest_id,
+            DeliveryRow.announcement_date == announcement_date,
+        )
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)

@@ -213,6 +213,15 @@ class FakeGuild:
             overwrites.append(payloads.overwrite_payload(self.bot_role_id, ROLE_OVERWRITE, 0, deny))
         return self._add_channel(name, payloads.TEXT_CHANNEL, overwrites, topic=topic).id
 
+    def deny_bot(self, channel_id: int, *, send_messages: bool = True) -> None:
+        """Deny the bot's role Send Messages in a channel, as an admin editing it would."""
+        channel = self.channels[channel_id]
+        deny = SEND_MESSAGES if send_messages else 0
+        channel.overwrites.append(
+            payloads.overwrite_payload(self.bot_role_id, ROLE_OVERWRITE, 0, deny)
+        )
+        self._host.emit("CHANNEL_UPDATE", channel.payload())
+
     def add_forum_channel(self, name: str) -> int:
         """Create a forum channel and return its id."""
         return self._add_channel(name, payloads.FORUM_CHANNEL, []).id
