@@ -53,6 +53,31 @@ class AnnouncementSource:
         announcements = [await self._fetch_category(category) for category in categories]
         return merge_announcements(announcements)
 
+    async def stored_dates(
+        self, categories: Sequence[str], after: dt.date | None, until: dt.date
+    ) -> dict[dt.date, list[str]]:
+        """Return the dates in (`after`, `until`] of stored announcements of `categories`.
+
+        Each date maps to the categories stored for it, and the dates come oldest first.
+        """
+        found: dict[dt.date, list[str]] = {}
+        for category in categories:
+            for date in await self._store.announcement_dates(category, after, until):
+                found.setdefault(date, []).append(category)
+        return {date: found[date] for date in sorted(found)}
+
+    async def stored(self, categories: Sequence[str], date: dt.date) -> Announcement:
+        """Return the stored announcement of `date` across `categories`, merged.
+
+        Categories without a stored announcement of that date contribute nothing.
+        """
+        announcements = []
+        for category in categories:
+            announcement = await self._store.load_announcement(category, date)
+            if announcement is not None:
+                announcements.append(announcement)
+        return merge_announcements(announcements)
+
     def forget(self) -> None:
         """Drop every cached fetch, so the next call asks arXiv again."""
         self._cache.clear()

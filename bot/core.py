@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 from typing import Any
 
@@ -9,17 +11,22 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.announcements import AnnouncementSource
+from bot.announcements import AnnouncementSource, expected_announcement_date
 from bot.arxiv import ArxivClient, ArxivError
-from bot.delivery import Deliverer, DeliveryResult
+from bot.delivery import Deliverer, DeliveryResult, skipped_notice
 from bot.models import Digest
-from bot.scheduler import DigestScheduler
+from bot.scheduler import DigestScheduler, previous_run_time
 from bot.settings import DEFAULT_REQUEST_INTERVAL, Settings
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.errors", "cogs.digest", "cogs.search")
+# Discord failures that a later attempt can get past. A 403 or 404 pauses the digest
+# instead, inside the delivery.
+DISCORD_OUTAGES = (discord.DiscordServerError, discord.RateLimited, aiohttp.ClientConnectionError)
+# How long `close` waits for the cancelled start-up catch-up to finish.
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 class DigestBot(commands.Bot):
@@ -44,6 +51,8 @@ class DigestBot(commands.Bot):
         self._arxiv: ArxivClient | None = None
         self._deliverer: Deliverer | None = None
         self._announcements: AnnouncementSource | None = None
+        # The start-up catch-up (see `catch_up`), kept so that `close` can cancel it.
+        self.catch_up_task: asyncio.Task[None] | None = None
 
     @property
     def store(self) -> Store:
@@ -106,13 +115,17 @@ class DigestBot(commands.Bot):
         count = self.scheduler.rebuild(digests)
         self.scheduler.start()
         log.info("Scheduled %d of %d digests", count, len(digests))
+        # Login goes on while missed announcements are posted; the task waits for READY.
+        self.catch_up_task = asyncio.create_task(self.catch_up(), name="catch-up")
 
     async def run_scheduled(self, digest_id: int, *, attempt: int = 0) -> DeliveryResult | None:
-        """Deliver a digest from its scheduled job, retrying later when arXiv lets it down.
+        """Deliver a digest from its scheduled job, retrying later when arXiv or Discord fail.
 
         A retry is scheduled when arXiv cannot be reached or the feed has no announcement
-        although one is due. Errors are logged with the digest's ids and not raised, so
-        a failing digest never stops the scheduler or other servers' digests.
+        although one is due. Discord failing with a server error, or with a rate limit
+        that discord.py gave up on, schedules one too, so the rest of the papers go out
+        later. Errors are logged with the digest's ids, stored as its last error and not raised,
+        so a failing digest never stops the scheduler or other servers' digests.
         """
         digest = await self.store.get_digest_by_id(digest_id)
         if digest is None:
@@ -123,7 +136,12 @@ class DigestBot(commands.Bot):
         try:
             result = await self.deliverer.deliver(digest)
         except ArxivError as error:
+            await self.store.record_error(digest_id, f"arXiv failed: {error}")
             self._retry_later(digest, attempt, f"arXiv failed: {error}")
+            return None
+        except DISCORD_OUTAGES as error:
+            await self.store.record_error(digest_id, f"Discord failed: {error}")
+            self._retry_later(digest, attempt, f"Discord failed: {error}")
             return None
         except Exception:
             log.exception(
@@ -132,11 +150,88 @@ class DigestBot(commands.Bot):
                 digest.id,
                 digest.guild_id,
             )
+            await self.store.record_error(digest_id, "the delivery failed; see the bot's log")
             return None
 
         if result.announcement_missing:
             self._retry_later(digest, attempt, result.skipped_reason or "no announcement")
         return result
+
+    async def catch_up(self) -> None:
+        """Post the announcements that active digests missed while the bot was down.
+
+        A digest missed an announcement when its post time passed after the announcement
+        came out and it has not delivered that announcement. The announcement current
+        when the digest was created counts as delivered. Stored announcements are posted
+        oldest first, at most `catch_up_limit` of them (the newest), and a notice in the
+        channel gives the number of older ones left out. When the announcement due at the
+        last post time is not stored, it is fetched first, as the missed job would have.
+        """
+        await self.wait_until_ready()
+        now = dt.datetime.now(dt.UTC)
+        for digest in await self.store.list_digests():
+            if digest.paused or digest.id is None:
+                continue
+            try:
+                await self._catch_up_digest(digest, now)
+            except Exception:
+                log.exception(
+                    "Catching up digest %s (id %s, guild %s) failed",
+                    digest.name,
+                    digest.id,
+                    digest.guild_id,
+                )
+
+    async def _missed_dates(self, digest: Digest, now: dt.datetime) -> list[dt.date]:
+        """Return the dates of the stored announcements that the digest missed, oldest first."""
+        assert digest.id is not None
+        due = expected_announcement_date(previous_run_time(digest, now))
+        floor = expected_announcement_date(digest.created_at)
+        if digest.last_announcement is not None:
+            floor = max(floor, digest.last_announcement)
+        if due <= floor:
+            return []
+
+        dates = await self.announcements.stored_dates(digest.categories, floor, due)
+        if len(dates.get(due, [])) < len(digest.categories):
+            try:
+                await self.announcements.latest(digest.categories)
+            except ArxivError as error:
+                await self.store.record_error(digest.id, f"arXiv failed: {error}")
+                self._retry_later(digest, 0, f"arXiv failed while catching up: {error}")
+            dates = await self.announcements.stored_dates(digest.categories, floor, due)
+        return list(dates)
+
+    async def _catch_up_digest(self, digest: Digest, now: dt.datetime) -> None:
+        assert digest.id is not None
+        ordered = await self._missed_dates(digest, now)
+        if not ordered:
+            log.debug("Digest %s (id %s) missed no announcement", digest.name, digest.id)
+            return
+
+        limit = self.settings.catch_up_limit
+        to_post = ordered[len(ordered) - limit :] if limit else []
+        skipped = ordered[: len(ordered) - len(to_post)]
+        log.info(
+            "Digest %s (id %s, guild %s) catches up on %s, skipping %d older announcements",
+            digest.name,
+            digest.id,
+            digest.guild_id,
+            ", ".join(str(date) for date in to_post) or "nothing",
+            len(skipped),
+        )
+        if skipped:
+            notice = skipped_notice(digest, skipped, len(to_post))
+            await self.deliverer.post_notice(digest, notice, f"skipped:{skipped[-1]}")
+            # The skipped announcements count as delivered, so no later start offers them.
+            await self.store.finish_delivery(digest.id, skipped[-1], 0)
+        # NOTE: a Discord outage here ends this digest's catch-up. The next job posts the
+        # latest announcement, but the rest of an older one waits for the next start.
+        for date in to_post:
+            announcement = await self.announcements.stored(digest.categories, date)
+            await self.deliverer.deliver_announcement(digest, announcement)
+            if digest.paused:
+                return
 
     def _retry_later(self, digest: Digest, attempt: int, reason: str) -> None:
         assert digest.id is not None
@@ -167,10 +262,16 @@ class DigestBot(commands.Bot):
         return len(synced)
 
     async def close(self) -> None:
-        """Stop the scheduler, disconnect from Discord and close the session and store."""
+        """Stop the scheduler and the catch-up, disconnect, and close the session and store."""
         self.scheduler.shutdown()
+        catch_up = self.catch_up_task
+        if catch_up is not None:
+            catch_up.cancel()
         await super().close()
         if self._http_session is not None:
             await self._http_session.close()
+        if catch_up is not None:
+            # Let the cancelled catch-up unwind before its store goes away.
+            await asyncio.wait([catch_up], timeout=CLOSE_TIMEOUT_SECONDS)
         if self._store is not None:
             await self._store.close()

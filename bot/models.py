@@ -94,7 +94,9 @@ class Digest:
     """A server's configured digest: what to select from each announcement and where to post.
 
     `keywords` are rule lines of which any may match; `exclusions` are rule lines of which
-    none may match. `post_time` is local time in `timezone` (an IANA name).
+    none may match. `post_time` is local time in `timezone` (an IANA name). `role_id` is
+    the role mentioned in each post's header, if any. `last_error` and `last_error_at`
+    describe the latest failed delivery until a delivery succeeds.
     """
 
     guild_id: int
@@ -115,3 +117,6 @@ class Digest:
     pause_reason: str | None = None
     last_announcement: dt.date | None = None
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    role_id: int | None = None
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None

@@ -38,6 +38,19 @@ def retry_job_id(digest_id: int) -> str:
     return f"{JOB_PREFIX}{digest_id}-retry"
 
 
+def previous_run_time(digest: Digest, now: dt.datetime) -> dt.datetime:
+    """Return the latest post time of the digest at or before `now`, in its time zone.
+
+    A post time that a daylight saving change skips is taken as the zone maps it.
+    """
+    zone = ZoneInfo(digest.timezone)
+    day = now.astimezone(zone).date()
+    candidate = dt.datetime.combine(day, digest.post_time, tzinfo=zone)
+    if candidate > now:
+        candidate = dt.datetime.combine(day - dt.timedelta(days=1), digest.post_time, tzinfo=zone)
+    return candidate
+
+
 class DigestScheduler:
     """Keep one cron job per active digest in an AsyncIOScheduler."""
 

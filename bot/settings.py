@@ -15,6 +15,9 @@ DEFAULT_RSS_URL = "https://rss.arxiv.org/rss"
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 # arXiv asks automated clients for at most one request every three seconds.
 DEFAULT_REQUEST_INTERVAL = 3.0
+# At start, a digest that missed announcements while the bot was down posts at most this
+# many of them, the newest ones.
+DEFAULT_CATCH_UP_LIMIT = 3
 
 BOT_NAME = "arxiv-digest"
 BOT_VERSION = "0.1.0"
@@ -39,6 +42,7 @@ class Settings:
     arxiv_request_interval: float = DEFAULT_REQUEST_INTERVAL
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    catch_up_limit: int = DEFAULT_CATCH_UP_LIMIT
 
     @property
     def user_agent(self) -> str:
@@ -75,6 +79,7 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         arxiv_request_interval=_read_float("ARXIV_REQUEST_INTERVAL", DEFAULT_REQUEST_INTERVAL),
         dev_guild_id=_read_int("DEV_GUILD_ID"),
         log_level=_read_log_level(),
+        catch_up_limit=_read_count("CATCH_UP_LIMIT", DEFAULT_CATCH_UP_LIMIT),
     )
 
 
@@ -84,6 +89,15 @@ def _read_int(name: str) -> int | None:
         return None
     if not raw.isdigit():
         raise SettingsError(f"{name}={raw!r} is not a Discord id. Use the numeric server id.")
+    return int(raw)
+
+
+def _read_count(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(f"{name}={raw!r} is not a whole number. Use 0 or more, e.g. 3.")
     return int(raw)
 
 

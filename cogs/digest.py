@@ -30,6 +30,8 @@ from bot.digest_config import (
 from bot.models import Digest
 from bot.render import digest_header, pack_embeds, paper_embed, safe_markdown
 from bot.store import DuplicateDigestError
+from bot.topics import NoDigestsError
+from cogs.digest_files import export_attachment, import_attachment
 from cogs.summary import (
     describe_digest,
     describe_schedule,
@@ -77,6 +79,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         replacements="Also post new versions of older papers (default off)",
         max_papers="The maximum number of papers per post, 1 to 100 (default 25)",
         abstract_length="Characters of each abstract to show, 100 to 4000 (default 600)",
+        role="A role to mention in each post (optional); nobody else is pinged",
     )
     async def create(
         self,
@@ -94,6 +97,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         abstract_length: app_commands.Range[
             int, MIN_ABSTRACT_LENGTH, MAX_ABSTRACT_LENGTH
         ] = DEFAULT_ABSTRACT_LENGTH,
+        role: discord.Role | None = None,
     ) -> None:
         """Create a daily digest of new arXiv papers matching your keywords."""
         assert interaction.guild is not None
@@ -114,8 +118,11 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             max_papers=max_papers,
             abstract_length=abstract_length,
             created_by=interaction.user.id,
+            role_id=None if role is None else role.id,
         )
         self._check_channel(interaction.guild, channel)
+        if role is not None:
+            self._check_role(channel, role)
 
         try:
             digest = await self.bot.store.add_digest(digest)
@@ -291,6 +298,52 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             message = f"Nothing posted: {result.skipped_reason}."
         await interaction.followup.send(message, ephemeral=True)
 
+    @app_commands.command(name="import")
+    @app_commands.describe(
+        file="A topic YAML file (the config.yml of a public daily arXiv digest)",
+        channel="The text channel the imported digests post to",
+        post_time="Local post time of every imported digest, 24-hour HH:MM (default 09:00)",
+        timezone="IANA time zone of the post time, e.g. Europe/Berlin (default UTC)",
+        replace="Replace digests whose names match a topic (default off)",
+    )
+    async def import_file(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        channel: discord.TextChannel,
+        post_time: str = "09:00",
+        timezone: str = "UTC",
+        replace: bool = False,
+    ) -> None:
+        """Create one digest per topic of a topic YAML file."""
+        assert interaction.guild is not None
+        self._check_channel(interaction.guild, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        message = await import_attachment(
+            self.bot,
+            interaction,
+            file,
+            channel,
+            post_time=post_time,
+            timezone=timezone,
+            replace=replace,
+        )
+        await interaction.followup.send(message, ephemeral=True)
+
+    @app_commands.command(name="export")
+    async def export_file(self, interaction: discord.Interaction) -> None:
+        """Download this server's digests as a topic YAML file."""
+        assert interaction.guild_id is not None
+        try:
+            attachment = await export_attachment(self.bot, interaction.guild_id)
+        except NoDigestsError:
+            raise DigestConfigError(
+                "This server has no digests to export. Create one with /digest create."
+            ) from None
+        await interaction.response.send_message(
+            "The digests of this server as a topic file:", file=attachment, ephemeral=True
+        )
+
     @remove.autocomplete("name")
     @pause.autocomplete("name")
     @resume.autocomplete("name")
@@ -347,6 +400,18 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             raise DigestConfigError(
                 f"The bot cannot post in #{channel.name}: it lacks {', '.join(missing)}. "
                 "Grant these in the channel's permissions, or pick another channel."
+            )
+
+    def _check_role(self, channel: discord.TextChannel, role: discord.Role) -> None:
+        if role.is_default():
+            raise DigestConfigError(
+                "A digest cannot ping @everyone. Pick a role whose members want the digest."
+            )
+        if not role.mentionable and not channel.permissions_for(channel.guild.me).mention_everyone:
+            raise DigestConfigError(
+                f"The bot cannot ping the role {safe_markdown(role.name)} because the role is "
+                "not mentionable. Allow anyone to mention it in Server Settings > Roles, or "
+                "grant the bot Mention @everyone, @here, and All Roles."
             )
 
 

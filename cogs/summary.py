@@ -12,6 +12,8 @@ from bot.models import Digest
 from bot.render import pack_embeds, safe_markdown
 
 MAX_RULE_TEXT = 300
+# An embed field value has at most 1,024 characters, and the timestamps take the rest.
+MAX_ERROR_TEXT = 950
 
 
 def describe_digest(digest: Digest) -> str:
@@ -35,6 +37,8 @@ def describe_digest(digest: Digest) -> str:
     if digest.include_replacements:
         options.append("replacements")
     lines.append(f"Options: {', '.join(options)}")
+    if digest.role_id is not None:
+        lines.append(f"Pings: <@&{digest.role_id}>")
     return "\n".join(lines)
 
 
@@ -85,8 +89,20 @@ def status_embed(
     else:
         last = f"announcement of {digest.last_announcement:%a %d %b %Y}: {last_count or 0} papers"
     embed.add_field(name="Last delivery", value=last, inline=False)
+    if digest.last_error is not None:
+        embed.add_field(name="Last error", value=describe_error(digest), inline=False)
     embed.add_field(name="Channel", value=f"<#{digest.channel_id}>", inline=False)
     return embed
+
+
+def describe_error(digest: Digest) -> str:
+    """Describe the digest's last failed delivery and when it happened, in 1,024 characters."""
+    error = safe_markdown(digest.last_error or "")[:MAX_ERROR_TEXT]
+    if digest.last_error_at is None:
+        return error
+    # Discord renders <t:...:f> and <t:...:R> in each reader's own time zone.
+    stamp = int(digest.last_error_at.timestamp())
+    return f"{error} (<t:{stamp}:f>, <t:{stamp}:R>)"
 
 
 async def send_embeds(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from bot.scheduler import job_id, retry_job_id
 from bot.settings import Settings
 from bot.store import Store
 from tests.arxiv_server import ArxivFake
-from tests.discord_fake import FakeDiscord, running_bot
+from tests.discord_fake import FakeDiscord, InteractionRecord, running_bot
 from tests.paths import ARXIV_FIXTURES
 
 MANAGE_GUILD = 0x20
@@ -175,3 +176,75 @@ async def store_dump(world: BotWorld) -> dict[str, list[dict[str, Any]]]:
         return await store.dump()
     finally:
         await store.close()
+
+
+def with_request_interval(world: BotWorld, seconds: float) -> BotWorld:
+    """Space the bot's arXiv requests `seconds` apart, the 3-second rule scaled down."""
+    world.settings = dataclasses.replace(world.settings, arxiv_request_interval=seconds)
+    return world
+
+
+async def digest_id_named(bot: DigestBot, guild_id: int, name: str) -> int:
+    """Return the id of the guild's digest called `name`."""
+    digest = await bot.store.get_digest(guild_id, name)
+    assert digest is not None, f"guild {guild_id} has no digest {name!r}"
+    assert digest.id is not None
+    return digest.id
+
+
+def add_admin(world: BotWorld, guild_id: int, name: str = "admin") -> int:
+    """Add a member with Manage Server to a guild and return the member's user id."""
+    return world.discord.guild(guild_id).add_member(name=name, permissions=MANAGE_GUILD)
+
+
+async def invoke_in(
+    world: BotWorld,
+    guild_id: int,
+    channel_id: int,
+    user_id: int,
+    name: str,
+    options: dict[str, Any],
+) -> InteractionRecord:
+    """Run a slash command in any guild's channel and wait for its reply."""
+    record = await world.discord.invoke(guild_id, channel_id, user_id, name, options)
+    await record.wait_for_reply(timeout=10)
+    return record
+
+
+@contextlib.asynccontextmanager
+async def opened_store(world: BotWorld) -> AsyncIterator[Store]:
+    """Open the bot's database while the bot is stopped, and close it on exit."""
+    store = await Store.open(world.settings.database_url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def stored_digest(world: BotWorld, **changes: Any) -> Digest:
+    """Build the default digest in the main guild's papers channel, changed by `changes`."""
+    digest = Digest(
+        guild_id=world.guild_id,
+        channel_id=world.papers_channel,
+        name=str(CREATE_OPTIONS["name"]),
+        categories=CATEGORIES,
+        keywords=tuple(part.strip() for part in KEYWORDS.split(",")),
+        timezone="Europe/Berlin",
+        max_papers=100,
+        created_by=world.admin_id,
+    )
+    return dataclasses.replace(digest, **changes)
+
+
+def expected_ids_for(categories: tuple[str, ...]) -> list[str]:
+    """Return the ids a digest of `categories` with the default keywords must post."""
+    digest = Digest(
+        guild_id=0,
+        channel_id=0,
+        name="expected",
+        categories=categories,
+        keywords=tuple(part.strip() for part in KEYWORDS.split(",")),
+        max_papers=100,
+    )
+    announcement = load_feed_file(FEED)
+    return [item.paper.id for item in select_papers(digest, announcement.papers)]

@@ -521,5 +521,6 @@ def test_render_discord_reads_back_property(text: str, terms: list[str]) -> None
     assert shown.replace(ZWSP, "") == normalized(text)
     for span in bold_spans:
         assert pattern is not None
-        assert pattern.search(span)
+        # Mentions are broken after highlighting, so a bold "@1" reads "@\u200b1".
+        assert pattern.search(span.replace(ZWSP, ""))
     assert PING.search(rendered) is None

@@ -76,6 +76,21 @@ class AnnouncementMethods(StoreBase):
             query = query.where(AnnouncementRow.date > after)
         return await self._load_announcements(query.order_by(AnnouncementRow.date))
 
+    async def announcement_dates(
+        self, feed_key: str, after: dt.date | None, until: dt.date
+    ) -> list[dt.date]:
+        """Return the dates of the stored announcements of `feed_key` in (`after`, `until`].
+
+        The dates come oldest first. With `after` None, there is no lower bound.
+        """
+        query = select(AnnouncementRow.date).where(
+            AnnouncementRow.feed_key == feed_key, AnnouncementRow.date <= until
+        )
+        if after is not None:
+            query = query.where(AnnouncementRow.date > after)
+        async with self._sessions() as session:
+            return list(await session.scalars(query.order_by(AnnouncementRow.date)))
+
     async def _upsert_announcement(
         self, session: AsyncSession, feed_key: str, announcement: Announcement
     ) -> int:

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase, chunks
@@ -78,8 +78,8 @@ class DeliveryMethods(StoreBase):
 
         A second call for the same digest and date adds `posted_count` to the stored
         count. The digest's `last_announcement` only moves forward, so catching up on an
-        older announcement keeps a newer one. Raises DigestNotFoundError when the digest
-        no longer exists.
+        older announcement keeps a newer one. A finished delivery clears the digest's last
+        error. Raises DigestNotFoundError when the digest no longer exists.
         """
         statement = self._insert(DeliveryRow).values(
             digest_id=digest_id,
@@ -106,10 +106,17 @@ class DeliveryMethods(StoreBase):
             .values(last_announcement=announcement_date)
             .execution_options(synchronize_session=False)
         )
+        clear_error = (
+            update(DigestRow)
+            .where(DigestRow.id == digest_id)
+            .values(last_error=None, last_error_at=None)
+            .execution_options(synchronize_session=False)
+        )
         try:
             async with self._sessions.begin() as session:
                 await session.execute(upsert)
                 await session.execute(advance)
+                await session.execute(clear_error)
         except IntegrityError as error:
             # The digest foreign key is the only constraint that this upsert can break.
             raise DigestNotFoundError(digest_id) from error
@@ -137,6 +144,19 @@ class DeliveryMethods(StoreBase):
         query = select(DeliveryRow.posted_count).where(
             DeliveryRow.digest_id == digest_id,
             DeliveryRow.announcement_date == announcement_date,
+        )
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)
+
+    async def posted_count(self, digest_id: int, announcement_date: dt.date) -> int:
+        """Return how many papers of the announcement are recorded as posted by the digest.
+
+        Unlike `delivered_count`, this counts papers of deliveries that never finished,
+        such as one cut short by a crash.
+        """
+        query = select(func.count()).where(
+            PostedPaperRow.digest_id == digest_id,
+            PostedPaperRow.announcement_date == announcement_date,
         )
         async with self._sessions() as session:
             return int(await session.scalar(query) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import delete, exists, select, update
@@ -67,8 +68,8 @@ class DigestMethods(StoreBase):
     async def update_digest(self, digest: Digest) -> None:
         """Save the editable settings of a stored digest.
 
-        The editable settings are the name, channel, categories, rules, schedule and
-        layout. The guild, creator and creation time never change. Paused state and the
+        The editable settings are the name, channel, categories, rules, schedule, layout
+        and role to ping. The guild, creator and creation time never change. Paused state and the
         last announcement are left alone because `set_paused` and `finish_delivery` own
         them, so an edit based on an older copy cannot undo a pause. Raises
         DuplicateDigestError for a name taken by another digest of the guild and
@@ -132,6 +133,43 @@ class DigestMethods(StoreBase):
 
         state = "paused" if paused else "resumed"
         log.info("Digest %s %s (reason: %s)", digest_id, state, reason)
+
+    async def pause_after_error(self, digest_id: int, reason: str) -> bool:
+        """Pause an active digest because a delivery failed, and store `reason` as its error.
+
+        Returns True when this call paused the digest and False when it was paused
+        already, so of two deliveries that fail at once only one sends a pause notice.
+        Raises DigestNotFoundError when the digest no longer exists.
+        """
+        now = dt.datetime.now(dt.UTC)
+        statement = (
+            update(DigestRow)
+            .where(DigestRow.id == digest_id, DigestRow.paused.is_(False))
+            .values(paused=True, pause_reason=reason, last_error=reason, last_error_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            result = await session.execute(statement)
+        if rowcount(result) > 0:
+            log.info("Digest %s paused after an error: %s", digest_id, reason)
+            return True
+        if await self.get_digest_by_id(digest_id) is None:
+            raise DigestNotFoundError(digest_id)
+        return False
+
+    async def record_error(self, digest_id: int, error: str) -> None:
+        """Store `error` as the digest's last error, dated now, until a delivery succeeds.
+
+        A digest that no longer exists is skipped without an error.
+        """
+        statement = (
+            update(DigestRow)
+            .where(DigestRow.id == digest_id)
+            .values(last_error=error, last_error_at=dt.datetime.now(dt.UTC))
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
 
     async def _is_name_taken(self, guild_id: int, name: str, other_than: int) -> bool:
         query = select(

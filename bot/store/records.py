@@ -38,6 +38,7 @@ def digest_config_values(digest: Digest) -> dict[str, Any]:
         "include_replacements": digest.include_replacements,
         "max_papers": digest.max_papers,
         "abstract_length": digest.abstract_length,
+        "role_id": digest.role_id,
     }
 
 
@@ -51,6 +52,8 @@ def digest_values(digest: Digest) -> dict[str, Any]:
         "paused": digest.paused,
         "pause_reason": digest.pause_reason,
         "last_announcement": digest.last_announcement,
+        "last_error": digest.last_error,
+        "last_error_at": digest.last_error_at,
     }
 
 
@@ -75,6 +78,9 @@ def digest_from_row(row: DigestRow) -> Digest:
         paused=row.paused,
         pause_reason=row.pause_reason,
         last_announcement=row.last_announcement,
+        role_id=row.role_id,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
     )
 
 

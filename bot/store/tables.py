@@ -127,6 +127,9 @@ class DigestRow(Base):
     paused: Mapped[bool]
     pause_reason: Mapped[str | None] = mapped_column(Text)
     last_announcement: Mapped[dt.date | None] = mapped_column(Date)
+    role_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class AnnouncementRow(Base):

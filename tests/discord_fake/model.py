@@ -83,6 +83,7 @@ class FakeChannel:
     topic: str | None = None
     parent_id: int | None = None
     owner_id: int | None = None
+    recipient: dict[str, Any] | None = None
     auto_archive_duration: int = 1440
     created_at: str = field(default_factory=payloads.iso_now)
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -92,9 +93,17 @@ class FakeChannel:
         """Whether the channel is a thread."""
         return self.type == payloads.PUBLIC_THREAD
 
+    @property
+    def is_dm(self) -> bool:
+        """Whether the channel is a direct message channel, which belongs to no guild."""
+        return self.type == payloads.DM_CHANNEL
+
     def payload(self) -> dict[str, Any]:
-        """Build the channel or thread object."""
+        """Build the channel, thread or direct message channel object."""
         last_id = int(self.messages[-1]["id"]) if self.messages else None
+        if self.is_dm:
+            assert self.recipient is not None
+            return payloads.dm_channel_payload(self.id, self.recipient, last_id)
         if self.is_thread:
             assert self.parent_id is not None and self.owner_id is not None
             thread = payloads.thread_payload(

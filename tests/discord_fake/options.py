@@ -25,6 +25,7 @@ CHANNEL = 7
 ROLE = 8
 MENTIONABLE = 9
 NUMBER = 10
+ATTACHMENT = 11
 
 _SNOWFLAKE_TYPES = (USER, CHANNEL, ROLE, MENTIONABLE)
 
@@ -125,6 +126,12 @@ def _option(
     if focused:
         return {"name": name, "type": option_type, "value": str(value), "focused": True}
 
+    if option_type == ATTACHMENT:
+        key = str(int(value))
+        if int(value) not in fake.uploads:
+            raise FakeDiscordError(f"no uploaded attachment {value}; use fake.upload() first")
+        resolved.setdefault("attachments", {})[key] = fake.uploads[int(value)]
+        return {"name": name, "type": option_type, "value": key}
     if option_type in _SNOWFLAKE_TYPES:
         option_type = _resolve(fake, guild, user_id, int(value), option_type, resolved)
         return {"name": name, "type": option_type, "value": str(int(value))}

@@ -17,6 +17,7 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 TEXT_CHANNEL = 0
+DM_CHANNEL = 1
 CATEGORY_CHANNEL = 4
 PUBLIC_THREAD = 11
 FORUM_CHANNEL = 15
@@ -196,6 +197,19 @@ def channel_payload(
             }
         )
     return payload
+
+
+def dm_channel_payload(
+    channel_id: int, recipient: dict[str, Any], last_message_id: int | None
+) -> dict[str, Any]:
+    """Build a direct message channel between the bot and ``recipient``."""
+    return {
+        "id": str(channel_id),
+        "type": DM_CHANNEL,
+        "last_message_id": None if last_message_id is None else str(last_message_id),
+        "recipients": [recipient],
+        "flags": 0,
+    }
 
 
 def thread_payload(

@@ -57,6 +57,9 @@ DEFAULT_BOT_PERMISSIONS = (
     | SEND_MESSAGES_IN_THREADS
 )
 
+# What the bot may do in a direct message channel whose recipient accepts messages.
+DM_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
+
 # Without Send Messages, Discord also withholds these, whatever the overwrites allow.
 _NEEDS_SEND_MESSAGES = MENTION_EVERYONE | SEND_TTS_MESSAGES | ATTACH_FILES | EMBED_LINKS
 

@@ -133,6 +133,9 @@ class Fault:
     body: Any
     headers: dict[str, str]
     remaining: int
+    # When true, the request takes effect first, as when Discord stores a message and the
+    # response is lost on the way back.
+    after_handling: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         """Tell whether this fault applies to a request."""
@@ -162,9 +165,11 @@ class FaultInjector:
         *,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        after_handling: bool = False,
     ) -> Fault:
         """Answer the next ``times`` matching requests with ``status``.
 
+        With ``after_handling`` the request is carried out before the error is returned.
         A 429 gets the ``Via`` header and a JSON ``retry_after`` unless ``headers`` or
         ``body`` are given, because discord.py retries a 429 only when both are there.
         """
@@ -179,6 +184,7 @@ class FaultInjector:
             body,
             headers,
             times,
+            after_handling,
         )
         self.faults.append(fault)
         return fault

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 _UNKNOWN_CHANNEL = (404, "Unknown Channel", 10003)
 _MISSING_ACCESS = (403, "Missing Access", 50001)
 _MISSING_PERMISSIONS = (403, "Missing Permissions", 50013)
+_MESSAGE_CHANNEL_TYPES = (payloads.TEXT_CHANNEL, payloads.PUBLIC_THREAD, payloads.DM_CHANNEL)
 
 
 def _error(error: tuple[int, str, int]) -> web.Response:
@@ -35,6 +36,7 @@ class RestRoutes:
         channel = prefix + "/channels/{cid}"
         return [
             web.get(prefix + "/users/@me", self.get_me),
+            web.post(prefix + "/users/@me/channels", self.create_dm),
             web.get(prefix + "/oauth2/applications/@me", self.get_application),
             web.get(prefix + "/gateway", self.get_gateway),
             web.get(prefix + "/gateway/bot", self.get_gateway_bot),
@@ -73,6 +75,27 @@ class RestRoutes:
             self.fake.application_id, "arxiv-digest", self.fake.bot_user
         )
         return json_response(app)
+
+    async def create_dm(self, request: web.Request) -> web.Response:
+        """Return the direct message channel with a user, creating it the first time."""
+        body = body_of(request) or {}
+        recipient = self.fake.users.get(int(body.get("recipient_id") or 0))
+        if recipient is None or recipient["id"] == str(self.fake.bot_user_id):
+            return error_response(400, "Invalid Recipient(s)", 50033)
+
+        for channel in self.fake.channels.values():
+            if channel.is_dm and channel.recipient == recipient:
+                return json_response(channel.payload())
+        channel = FakeChannel(
+            id=self.fake.snowflakes.next(),
+            guild_id=0,
+            name="",
+            type=payloads.DM_CHANNEL,
+            position=0,
+            recipient=recipient,
+        )
+        self.fake.register_channel(channel)
+        return json_response(channel.payload())
 
     async def get_gateway(self, request: web.Request) -> web.Response:
         """Return the gateway URL."""
@@ -124,6 +147,8 @@ class RestRoutes:
         return channel
 
     def _bot_permissions(self, channel: FakeChannel) -> int:
+        if channel.is_dm:
+            return perm.DM_PERMISSIONS
         guild = self.fake.guilds[channel.guild_id]
         return guild.permissions_in(channel.id, self.fake.bot_user_id)
 
@@ -170,8 +195,11 @@ class RestRoutes:
         return self._post(channel, body_of(request) or {}, files_of(request))
 
     def _post(self, channel: FakeChannel, body: dict[str, Any], files: list[Any]) -> web.Response:
-        if channel.type not in (payloads.TEXT_CHANNEL, payloads.PUBLIC_THREAD):
+        if channel.type not in _MESSAGE_CHANNEL_TYPES:
             return error_response(400, "Cannot send messages in a non-text channel", 50008)
+        recipient = channel.recipient
+        if recipient is not None and int(recipient["id"]) in self.fake.closed_dms:
+            return error_response(403, "Cannot send messages to this user", 50007)
 
         permissions = self._bot_permissions(channel)
         needed = perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else perm.SEND_MESSAGES

@@ -74,6 +74,10 @@ class FakeDiscord:
         self.interactions: dict[int, ix.InteractionRecord] = {}
         self.nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
         self.attachments: dict[int, bytes] = {}
+        # Files a user attached to a slash command option, by attachment id.
+        self.uploads: dict[int, dict[str, Any]] = {}
+        # Ids of users who accept no direct messages from the bot (Discord answers 403, 50007).
+        self.closed_dms: set[int] = set()
         self.requests: list[RecordedRequest] = []
         self.faults = FaultInjector()
         self.changed = ChangeSignal()
@@ -173,9 +177,29 @@ class FakeDiscord:
             raise FakeDiscordError(f"no channel {channel_id}")
         return self.channels[channel_id]
 
+    def upload(self, filename: str, data: bytes, content_type: str = "text/plain") -> int:
+        """Store a file as a user would attach it to a command; return its attachment id.
+
+        Pass the id as the value of an attachment option; the bot downloads the bytes from
+        the fake's CDN route.
+        """
+        attachment_id = self.snowflakes.next()
+        self.attachments[attachment_id] = data
+        url = f"{self.cdn_url}/attachments/0/{attachment_id}/{filename}"
+        self.uploads[attachment_id] = payloads.attachment_payload(
+            attachment_id, filename, len(data), content_type, url
+        )
+        return attachment_id
+
     def messages(self, channel_id: int) -> list[dict[str, Any]]:
         """Return the messages stored in a channel, oldest first, as Discord returns them."""
         return list(self.channel(channel_id).messages)
+
+    def direct_messages(self, user_id: int) -> list[dict[str, Any]]:
+        """Return the messages the bot sent to a user directly, oldest first."""
+        user = self.users.get(user_id)
+        channels = [c for c in self.channels.values() if c.is_dm and c.recipient == user]
+        return [message for channel in channels for message in channel.messages]
 
     def register_channel(self, channel: FakeChannel) -> None:
         """Make a channel reachable by id."""
@@ -195,7 +219,8 @@ class FakeDiscord:
             self.gateway.dispatch(event, data)
 
     def _dispatch_message(self, event: str, channel: FakeChannel, data: dict[str, Any]) -> None:
-        if not self.intents & _GUILD_MESSAGES_INTENT:
+        # NOTE: direct messages dispatch no events; the bot never reads them.
+        if not self.intents & _GUILD_MESSAGES_INTENT or channel.is_dm:
             return
         data = {**data, "guild_id": str(channel.guild_id)}
         if event != "MESSAGE_DELETE":
@@ -348,14 +373,25 @@ class FakeDiscord:
         *,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        after_handling: bool = False,
     ) -> None:
         """Respond to the next ``times`` matching requests with an error, not the real response.
 
         ``path_regex`` must match the whole path after ``/api/v10``, and ``method`` None
         matches any method. A 429 gets ``Via`` and ``retry_after`` unless ``headers`` or
-        ``body`` are given, and a string ``body`` is sent as HTML.
+        ``body`` are given, and a string ``body`` is sent as HTML. With ``after_handling``
+        the request is carried out first (a message is stored), and only its response is
+        replaced by the error.
         """
-        self.faults.add(method, path_regex, status, body, headers=headers, times=times)
+        self.faults.add(
+            method,
+            path_regex,
+            status,
+            body,
+            headers=headers,
+            times=times,
+            after_handling=after_handling,
+        )
 
     def rate_limit_next(
         self,
@@ -388,7 +424,7 @@ class FakeDiscord:
 
     async def _respond(self, request: web.Request, handler: Any, path: str) -> web.StreamResponse:
         fault = self.faults.take(request.method, path)
-        if fault is not None:
+        if fault is not None and not fault.after_handling:
             return fault.response()
 
         # Interaction callbacks and token webhooks carry no Authorization header.
@@ -397,7 +433,8 @@ class FakeDiscord:
             return error_response(401, "401: Unauthorized", 0)
 
         try:
-            return await handler(request)
+            response = await handler(request)
         except web.HTTPException as exc:
             log.warning("Fake Discord has no route %s %s (%d)", request.method, path, exc.status)
             return error_response(exc.status, f"{exc.status}: {exc.reason}", 0)
+        return fault.response() if fault is not None else response

@@ -171,7 +171,10 @@ class WebhookRoutes:
         return record
 
     async def followup(self, request: web.Request) -> web.Response:
-        """Create a followup message. The first one after a defer fills the placeholder."""
+        """Create a followup message. The first one after a defer fills the placeholder.
+
+        A followup sent after the bot deleted the placeholder becomes a new message.
+        """
         record = self._record_for_webhook(request)
         if record is None:
             return _unknown_webhook()
@@ -181,7 +184,7 @@ class WebhookRoutes:
         if error is not None:
             return error
 
-        original = record.original
+        original = None if record.original_deleted else record.original
         if record.response_type == ix.DEFERRED_CHANNEL_MESSAGE and original and original.loading:
             # The placeholder keeps the ephemeral choice made when deferring.
             edit_message(self.fake, original.payload, {**body, "flags": original.flags}, files)
