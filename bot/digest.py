@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.arxiv.categories import CATEGORY_ALIASES
 from bot.models import Digest, Paper, SelectedPaper
-from bot.rules import CompiledRule, PreparedText, compile_rule, prepare
+from bot.rules import CompiledRule, PreparedText, compile_rule, prepare_paper
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +147,8 @@ def _section(paper: Paper, digest: Digest, announce_type: str | None) -> int | N
 
 def _prepared_text(paper: Paper, texts: MutableMapping[str, PreparedText] | None) -> PreparedText:
     if texts is None:
-        return prepare(paper.title, paper.abstract)
+        return prepare_paper(paper)
     text = texts.get(paper.id)
     if text is None:
-        text = texts[paper.id] = prepare(paper.title, paper.abstract)
+        text = texts[paper.id] = prepare_paper(paper)
     return text

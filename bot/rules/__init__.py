@@ -1,33 +1,56 @@
-"""Keyword rules: parsing keyword and exclusion lines and matching them against papers."""
+"""The rule language: parsing keyword and exclusion lines, matching, explaining, arXiv queries."""
 
 from bot.rules.errors import RuleError
-from bot.rules.keywords import KeywordLine, Term, Token, TokenKind, parse_line, tokenize
+from bot.rules.explain import Explanation, LineExplanation, explain, format_explanation
+from bot.rules.lexer import Token, TokenKind, tokenize
 from bot.rules.match import (
     CompiledLine,
     CompiledRule,
-    CompiledTerm,
     RuleMatch,
+    compile_line,
     compile_rule,
-    compile_term,
 )
-from bot.rules.normalize import PreparedText, fold, prepare, split_words
+from bot.rules.nodes import And, Field, Node, Not, Or, Term, iter_terms, positive_terms
+from bot.rules.normalize import FoldedParts, PreparedText, fold, prepare, prepare_paper, split_words
+from bot.rules.parser import parse_rule
+from bot.rules.query import matches_rule_line, to_arxiv_query
+from bot.rules.reference import evaluate, evaluate_rule
+from bot.rules.terms import CompiledTerm, TermHit, compile_term
 
 __all__ = [
+    "And",
     "CompiledLine",
     "CompiledRule",
     "CompiledTerm",
-    "KeywordLine",
+    "Explanation",
+    "Field",
+    "FoldedParts",
+    "LineExplanation",
+    "Node",
+    "Not",
+    "Or",
     "PreparedText",
     "RuleError",
     "RuleMatch",
     "Term",
+    "TermHit",
     "Token",
     "TokenKind",
+    "compile_line",
     "compile_rule",
     "compile_term",
+    "evaluate",
+    "evaluate_rule",
+    "explain",
     "fold",
-    "parse_line",
+    "format_explanation",
+    "iter_terms",
+    "matches_rule_line",
+    "parse_rule",
+    "positive_terms",
     "prepare",
+    "prepare_paper",
     "split_words",
+    "to_arxiv_query",
     "tokenize",
 ]

@@ -7,8 +7,9 @@ class RuleError(ValueError):
     """Raise for a keyword or exclusion line that cannot be parsed.
 
     `line` is the line as written, `position` the 0-based character offset of the problem
-    in it, `reason` what is wrong and `hint` what to do about it. `kind` is "keyword" or
-    "exclusion", and `index` is the 0-based place of the line in its list when known.
+    in it, `reason` what is wrong and `hint` what to do about it. `kind` is "keyword",
+    "exclusion" or "search", and `index` is the 0-based place of the line in its list
+    when known.
     The message is written for the server admin who typed the line.
     """
 

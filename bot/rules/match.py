@@ -1,114 +1,54 @@
 """Compiled matching of a digest's keyword and exclusion lines against papers.
 
-Every term becomes one regular expression over folded text (see `bot.rules.normalize`):
-
-- a term matches whole words only, so "r1" does not match "PIK3R1" or "over1", but a
-  hyphen, slash or space next to a word is a word boundary ("DeepSeek-R1" contains "r1");
-- the words of a phrase may be joined in the text by any run of spaces, hyphens and
-  slashes, or by nothing ("multi-modal" matches "multimodal" and "multi modal");
-- a hyphen may split any word of the term in the text ("multimodal" matches
-  "multi-modal");
-- the last word may take a plural ending: -s, -es, or -ies in place of a final -y.
+Each line is parsed to a syntax tree (see `bot.rules.parser`) and compiled to nested
+closures over compiled terms (see `bot.rules.terms`). Equal terms of one rule share one
+compiled term, so a term that occurs in several lines is searched for once per paper.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from bot.rules.keywords import parse_line
-from bot.rules.normalize import WORD_CHAR, PreparedText, prepare
+from bot.rules.nodes import And, Field, Node, Not, Term, positive_terms
+from bot.rules.normalize import PreparedText, prepare
+from bot.rules.parser import parse_rule
+from bot.rules.terms import CompiledTerm, TermHit, compile_term
 
 log = logging.getLogger(__name__)
 
-_PHRASE_JOIN = r"[ /\-]*"
-_NOT_BEFORE_WORD_CHAR = rf"(?!{WORD_CHAR})"
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledTerm:
-    """A term compiled to a regular expression over folded text.
-
-    Every match, once its hyphens are removed, contains `key`. Testing `key` against
-    `PreparedText.squeezed` first skips the regular expression for most papers.
-    """
-
-    words: tuple[str, ...]
-    key: str
-    pattern: re.Pattern[str]
-
-    def occurs_in(self, text: PreparedText) -> bool:
-        """Return whether the term occurs in the prepared text."""
-        return self.key in text.squeezed and self.pattern.search(text.folded) is not None
-
-    def find_spans(self, text: PreparedText) -> list[tuple[int, int]]:
-        """Return the spans of `text.folded` where the term occurs, in order."""
-        if self.key not in text.squeezed:
-            return []
-        return [match.span() for match in self.pattern.finditer(text.folded)]
-
-
-@lru_cache(maxsize=8192)
-def compile_term(words: tuple[str, ...]) -> CompiledTerm:
-    """Compile a term's folded words (as in `Term.words`) to a matcher."""
-    last = len(words) - 1
-    parts = [_word_pattern(word, plural=index == last) for index, word in enumerate(words)]
-    first = words[0][0]
-    if first.isalnum():
-        # The check that no letter or digit comes before the term follows the first
-        # character instead of preceding it. A pattern that starts with a literal lets
-        # the regex engine skip ahead to candidates, which made one term about 15 times
-        # faster on the 1,550 papers of 2026-05-11 (CPython 3.11).
-        escaped = re.escape(first)
-        parts[0] = f"{escaped}(?<!{WORD_CHAR}{escaped}){parts[0][len(escaped) :]}"
-    end = _NOT_BEFORE_WORD_CHAR if words[-1][-1].isalnum() else ""
-
-    key = words[0]
-    if len(words) == 1 and _has_y_plural(key):
-        key = key[:-1]
-    pattern = re.compile(_PHRASE_JOIN.join(parts) + end)
-    return CompiledTerm(words=words, key=key, pattern=pattern)
-
-
-def _has_y_plural(word: str) -> bool:
-    return len(word) > 1 and word.endswith("y")
-
-
-def _word_pattern(word: str, *, plural: bool) -> str:
-    if not plural or not word[-1].isalnum():
-        return _split_word_pattern(word)
-    if _has_y_plural(word):
-        return _split_word_pattern(word[:-1]) + "(?:ys?|ies)"
-    return _split_word_pattern(word) + "(?:e?s)?"
-
-
-def _split_word_pattern(word: str) -> str:
-    # A hyphen may stand between any two letters or digits of a word in the text. The
-    # pattern starts with the word's first character unchanged, as `compile_term` needs.
-    parts: list[str] = []
-    for char, following in zip(word, word[1:] + " ", strict=True):
-        parts.append(re.escape(char))
-        if char.isalnum() and following.isalnum():
-            parts.append("-?")
-    return "".join(parts)
+# Whether each compiled term of a rule occurs in the paper at hand, filled as needed.
+Seen = dict[CompiledTerm, bool]
+Check = Callable[[PreparedText, Seen], bool]
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledLine:
-    """A keyword or exclusion line as written, with its terms that must all occur."""
+    """A keyword or exclusion line: its text, syntax tree and compiled check.
+
+    `positive` lists the compiled terms that no NOT negates, whose places in the paper
+    explain a match. `conjunction` lists the terms when the line is one term or terms
+    joined by AND, and is None otherwise.
+    """
 
     text: str
-    terms: tuple[CompiledTerm, ...]
+    tree: Node
+    check: Check
+    positive: tuple[CompiledTerm, ...]
+    conjunction: tuple[CompiledTerm, ...] | None = None
 
-    def occurs_in(self, text: PreparedText, seen: dict[tuple[str, ...], bool]) -> bool:
-        """Return whether every term occurs; `seen` caches results shared between lines."""
-        for term in self.terms:
-            found = seen.get(term.words)
+    def occurs_in(self, text: PreparedText, seen: Seen) -> bool:
+        """Return whether the line matches; `seen` caches term results shared between lines."""
+        if self.conjunction is None:
+            return self.check(text, seen)
+
+        # Most lines are one term or terms joined by AND, which this loop checks without
+        # the calls of the general closures.
+        for term in self.conjunction:
+            found = seen.get(term)
             if found is None:
-                found = seen[term.words] = term.occurs_in(text)
+                found = seen[term] = term.occurs_in(text)
             if not found:
                 return False
         return True
@@ -116,17 +56,20 @@ class CompiledLine:
 
 @dataclass(frozen=True, slots=True)
 class RuleMatch:
-    """Why a paper matched a rule.
+    """The lines, terms and places that made a paper match a rule.
 
     `lines` are the keyword lines that matched, in the digest's order. `terms` are the
-    distinct pieces of the paper's text that those lines' terms matched, as the paper
-    writes them, in order of first occurrence. `spans` are the same matches as merged
-    (start, end) offsets into `title + " " + abstract`, for highlighting.
+    distinct pieces of the title and abstract that those lines' positive terms matched,
+    as the paper writes them, in order of first occurrence. `spans` are the same matches
+    as merged (start, end) offsets into `title + " " + abstract`, for highlighting. `hits`
+    lists every place found with its field: title and abstract in text order, then author
+    names, then categories.
     """
 
     lines: tuple[str, ...]
     terms: tuple[str, ...]
     spans: tuple[tuple[int, int], ...] = ()
+    hits: tuple[TermHit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +83,22 @@ class CompiledRule:
     keywords: tuple[CompiledLine, ...]
     exclusions: tuple[CompiledLine, ...] = ()
 
-    def match(self, title: str, abstract: str) -> RuleMatch | None:
-        """Match a paper's title and abstract; return None when it does not match."""
-        return self.match_prepared(prepare(title, abstract))
+    def match(
+        self,
+        title: str,
+        abstract: str,
+        authors: Sequence[str] = (),
+        categories: Sequence[str] = (),
+    ) -> RuleMatch | None:
+        """Match a paper's fields; return None when it does not match."""
+        return self.match_prepared(prepare(title, abstract, authors, categories))
 
     def match_prepared(self, text: PreparedText) -> RuleMatch | None:
         """Match a paper prepared with `prepare`, which can be shared by many rules."""
-        seen: dict[tuple[str, ...], bool] = {}
-        if any(line.occurs_in(text, seen) for line in self.exclusions):
-            return None
+        seen: Seen = {}
+        for line in self.exclusions:
+            if line.occurs_in(text, seen):
+                return None
         if not self.keywords:
             return RuleMatch(lines=(), terms=())
 
@@ -157,13 +107,19 @@ class CompiledRule:
             return None
         return _describe_match(lines, text)
 
-    def excluded_by(self, title: str, abstract: str) -> str | None:
+    def excluded_by(
+        self,
+        title: str,
+        abstract: str,
+        authors: Sequence[str] = (),
+        categories: Sequence[str] = (),
+    ) -> str | None:
         """Return the first exclusion line that hits the paper, or None."""
-        return self.excluded_by_prepared(prepare(title, abstract))
+        return self.excluded_by_prepared(prepare(title, abstract, authors, categories))
 
     def excluded_by_prepared(self, text: PreparedText) -> str | None:
         """Return the first exclusion line that hits a prepared paper, or None."""
-        seen: dict[tuple[str, ...], bool] = {}
+        seen: Seen = {}
         for line in self.exclusions:
             if line.occurs_in(text, seen):
                 return line.text
@@ -171,16 +127,49 @@ class CompiledRule:
 
 
 def _describe_match(lines: list[CompiledLine], text: PreparedText) -> RuleMatch:
-    terms = {term.words: term for line in lines for term in line.terms}
-    folded_spans = sorted(span for term in terms.values() for span in term.find_spans(text))
-    spans = [text.original_span(start, end) for start, end in folded_spans]
+    found: list[tuple[int, int, str]] = []
+    other_hits: list[TermHit] = []
+    for term in dict.fromkeys(term for line in lines for term in line.positive):
+        if term.term.field in _OTHER_FIELDS:
+            other_hits += term.locate(text)
+        else:
+            written = term.term.text
+            found += [(start, end, written) for start, end in term.find_spans(text)]
 
-    matched_text = dict.fromkeys(text.text[start:end] for start, end in spans)
+    found.sort()
+    spans, hits = _body_spans_and_hits(found, text)
+    other_hits.sort(key=lambda hit: hit.field is Field.CATEGORY)
     return RuleMatch(
         lines=tuple(line.text for line in lines),
-        terms=tuple(matched_text),
+        terms=tuple(dict.fromkeys([text.text[start:end] for start, end in spans])),
         spans=_merge_spans(spans),
+        hits=(*hits, *other_hits),
     )
+
+
+_OTHER_FIELDS = (Field.AUTHOR, Field.CATEGORY)
+
+
+def _body_spans_and_hits(
+    found: list[tuple[int, int, str]], text: PreparedText
+) -> tuple[list[tuple[int, int]], list[TermHit]]:
+    # One loop for both, because this runs for every selected paper. Spans point into
+    # `title + " " + abstract`, and each hit into its own field.
+    original_span = text.original_span
+    title, abstract = text.title, text.abstract
+    offset = len(title) + 1
+    spans = []
+    hits = []
+    for start, end, written in found:
+        span = original_span(start, end)
+        spans.append(span)
+        if span[0] < offset:
+            hits.append(TermHit(written, Field.TITLE, title, *span))
+        else:
+            hits.append(
+                TermHit(written, Field.ABSTRACT, abstract, span[0] - offset, span[1] - offset)
+            )
+    return spans, hits
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -202,18 +191,62 @@ def compile_rule(keywords: Sequence[str], exclusions: Sequence[str] = ()) -> Com
     if isinstance(keywords, str) or isinstance(exclusions, str):
         raise TypeError("compile_rule takes sequences of lines, not a single string")
 
+    terms: dict[Term, CompiledTerm] = {}
     rule = CompiledRule(
-        keywords=_compile_lines(keywords, "keyword"),
-        exclusions=_compile_lines(exclusions, "exclusion"),
+        keywords=tuple(
+            compile_line(line, "keyword", index, terms) for index, line in enumerate(keywords)
+        ),
+        exclusions=tuple(
+            compile_line(line, "exclusion", index, terms) for index, line in enumerate(exclusions)
+        ),
     )
     log.debug("Compiled %d keyword and %d exclusion lines", len(keywords), len(exclusions))
     return rule
 
 
-def _compile_lines(lines: Sequence[str], kind: str) -> tuple[CompiledLine, ...]:
-    compiled: list[CompiledLine] = []
-    for index, line in enumerate(lines):
-        parsed = parse_line(line, kind, index)
-        terms = tuple(compile_term(term.words) for term in parsed.terms)
-        compiled.append(CompiledLine(text=line, terms=terms))
-    return tuple(compiled)
+def compile_line(
+    line: str,
+    kind: str = "keyword",
+    index: int | None = None,
+    terms: dict[Term, CompiledTerm] | None = None,
+) -> CompiledLine:
+    """Parse and compile one line; `terms` shares compiled terms between the lines of a rule."""
+    shared = {} if terms is None else terms
+    node = parse_rule(line, kind, index)
+    positive = tuple(_compiled(term, shared) for term in positive_terms(node))
+    conjunction = None
+    if isinstance(node, Term) or (
+        isinstance(node, And) and all(isinstance(item, Term) for item in node.items)
+    ):
+        conjunction = positive
+    return CompiledLine(line, node, _build(node, shared), positive, conjunction)
+
+
+def _compiled(term: Term, terms: dict[Term, CompiledTerm]) -> CompiledTerm:
+    compiled = terms.get(term)
+    if compiled is None:
+        compiled = terms[term] = compile_term(term)
+    return compiled
+
+
+def _build(node: Node, terms: dict[Term, CompiledTerm]) -> Check:
+    if isinstance(node, Term):
+        return _term_check(_compiled(node, terms))
+    if isinstance(node, Not):
+        inner = _build(node.item, terms)
+        return lambda text, seen: not inner(text, seen)
+
+    checks = tuple(_build(item, terms) for item in node.items)
+    if isinstance(node, And):
+        return lambda text, seen: all(check(text, seen) for check in checks)
+    return lambda text, seen: any(check(text, seen) for check in checks)
+
+
+def _term_check(term: CompiledTerm) -> Check:
+    def check(text: PreparedText, seen: Seen) -> bool:
+        found = seen.get(term)
+        if found is None:
+            found = seen[term] = term.occurs_in(text)
+        return found
+
+    return check
