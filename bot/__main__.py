@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-papers", type=int, default=None, metavar="N", help="show at most N papers"
     )
     preview.add_argument(
+        "--explain",
+        action="store_true",
+        help="show for each paper which line matched and where each term was found",
+    )
+    preview.add_argument(
         "--format",
         choices=("text", "markdown", "json"),
         default="text",
@@ -147,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         include_replacements=args.replacements,
         max_papers=args.max_papers,
         output_format=args.format,
+        explain=args.explain,
     )
     try:
         return asyncio.run(run_preview(settings, options))

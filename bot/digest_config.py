@@ -22,6 +22,12 @@ MAX_PAPERS_LIMIT = 100
 DEFAULT_ABSTRACT_LENGTH = 600
 MIN_ABSTRACT_LENGTH = 100
 MAX_ABSTRACT_LENGTH = 4000
+# Keyword lines are short phrases. A longer line is rejected, which also keeps the error
+# messages that quote a line short.
+MAX_RULE_LINE_LENGTH = 500
+# Values quoted in error messages are cut to this many characters, so that a message
+# about a long value stays within Discord's 2,000 characters.
+MAX_QUOTED_LENGTH = 60
 
 _TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
 # Keyword lines are entered on one line in a slash command, so commas, semicolons and
@@ -34,6 +40,30 @@ class DigestConfigError(ValueError):
     """A digest setting entered by a user is invalid. The message is written for that user."""
 
 
+def quote_value(text: str, limit: int = MAX_QUOTED_LENGTH) -> str:
+    """Quote a value a user entered for an error message, cut to `limit` characters.
+
+    repr() shows control and invisible characters as escapes, so the user can see
+    exactly what was rejected.
+    """
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}…"
+
+
+def _check_printable(text: str, label: str) -> None:
+    """Raise DigestConfigError when `text` contains a control character other than whitespace.
+
+    Such characters cannot be seen or typed on purpose, and PostgreSQL rejects NUL in text.
+    """
+    for position, char in enumerate(text):
+        if unicodedata.category(char) == "Cc" and not char.isspace():
+            raise DigestConfigError(
+                f"The {label} {quote_value(text)} contains the control character "
+                f"U+{ord(char):04X} at position {position}. Remove it and try again."
+            )
+
+
 def parse_name(text: str) -> str:
     """Return the digest name with its whitespace collapsed, or raise DigestConfigError."""
     name = normalize_name(text)
@@ -42,9 +72,10 @@ def parse_name(text: str) -> str:
         raise DigestConfigError("The digest name is empty. Give the digest a short name.")
     if len(name) > MAX_NAME_LENGTH:
         raise DigestConfigError(
-            f"The digest name {name[:60]!r} is longer than {MAX_NAME_LENGTH} characters. "
-            "Choose a shorter name."
+            f"The digest name {quote_value(name)} is longer than {MAX_NAME_LENGTH} "
+            "characters. Choose a shorter name."
         )
+    _check_printable(name, "digest name")
     return name
 
 
@@ -59,7 +90,7 @@ def parse_post_time(text: str) -> dt.time:
     hour, minute = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise DigestConfigError(
-            f"Invalid post time {text!r}. Use 24-hour HH:MM between 00:00 and 23:59, "
+            f"Invalid post time {quote_value(text)}. Use 24-hour HH:MM between 00:00 and 23:59, "
             "for example 09:00."
         )
     return dt.time(hour, minute)
@@ -79,7 +110,7 @@ def parse_timezone(text: str) -> str:
         suggestions = search_timezones(text, limit=3)
         hint = f"Did you mean {', '.join(suggestions)}? " if suggestions else ""
         raise DigestConfigError(
-            f"Unknown time zone {text!r}. {hint}Use an IANA name such as Europe/Berlin, "
+            f"Unknown time zone {quote_value(text)}. {hint}Use an IANA name such as Europe/Berlin, "
             "America/New_York or UTC (the option suggests names as you type)."
         )
     return name
@@ -154,8 +185,46 @@ def parse_rule_lines(
             f" Use at most {MAX_RULE_LINES}."
         )
 
+    for kind, lines in (("keyword", keyword_lines), ("exclusion", exclusion_lines)):
+        for line in lines:
+            _check_rule_line(line, kind)
+
     try:
         compile_rule(keyword_lines, exclusion_lines)
     except RuleError as error:
         raise DigestConfigError(str(error)) from None
     return keyword_lines, exclusion_lines
+
+
+def _check_rule_line(line: str, kind: str) -> None:
+    if len(line) > MAX_RULE_LINE_LENGTH:
+        raise DigestConfigError(
+            f"The {kind} {quote_value(line)} is {len(line)} characters long. "
+            f"Use at most {MAX_RULE_LINE_LENGTH} characters per {kind}."
+        )
+    _check_printable(line, kind)
+
+
+def parse_max_papers(value: int) -> int:
+    """Return `value` if it is a valid maximum number of papers (1 to MAX_PAPERS_LIMIT).
+
+    Raises DigestConfigError naming the value otherwise.
+    """
+    if not 1 <= value <= MAX_PAPERS_LIMIT:
+        raise DigestConfigError(
+            f"Invalid max_papers {value}. Use a number from 1 to {MAX_PAPERS_LIMIT}."
+        )
+    return value
+
+
+def parse_abstract_length(value: int) -> int:
+    """Return `value` if it is a valid abstract length (MIN_ to MAX_ABSTRACT_LENGTH).
+
+    Raises DigestConfigError naming the value otherwise.
+    """
+    if not MIN_ABSTRACT_LENGTH <= value <= MAX_ABSTRACT_LENGTH:
+        raise DigestConfigError(
+            f"Invalid abstract_length {value}. Use a number from {MIN_ABSTRACT_LENGTH} "
+            f"to {MAX_ABSTRACT_LENGTH}."
+        )
+    return value

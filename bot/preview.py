@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +13,9 @@ import aiohttp
 from bot.arxiv import ArxivClient, ArxivError, load_feed_file
 from bot.digest import select_papers
 from bot.digest_config import DigestConfigError, parse_categories, parse_rule_lines
-from bot.models import Announcement, Digest
+from bot.models import Announcement, Digest, SelectedPaper
 from bot.render import render_json, render_markdown, render_text
+from bot.rules import compile_rule, explain, format_explanation, prepare_paper
 from bot.settings import Settings
 
 # Without --max-papers the preview shows every matching paper.
@@ -31,6 +34,7 @@ class PreviewOptions:
     include_replacements: bool = False
     max_papers: int | None = None
     output_format: str = "text"
+    explain: bool = False
 
 
 async def run_preview(settings: Settings, options: PreviewOptions) -> int:
@@ -50,12 +54,25 @@ async def run_preview(settings: Settings, options: PreviewOptions) -> int:
         return 2
 
     selected = select_papers(digest, announcement.papers)
+    explanations = explain_papers(digest, selected) if options.explain else {}
     if options.output_format == "json":
         output = render_json(selected)
+        if explanations:
+            entries = json.loads(output)
+            for entry in entries:
+                entry["explanation"] = explanations[entry["id"]]
+            output = json.dumps(entries, ensure_ascii=False, indent=2)
     elif options.output_format == "markdown":
         output = render_markdown(selected, title="arXiv digest", date=announcement.date)
+        output += "".join(
+            f"\n\n#### Why arXiv:{paper_id} matched\n\n```\n{text}\n```"
+            for paper_id, text in explanations.items()
+        )
     else:
         output = render_text(selected, date=announcement.date)
+        output += "".join(
+            f"\n\nWhy arXiv:{paper_id} matched:\n{text}" for paper_id, text in explanations.items()
+        )
     print(output)
 
     if not announcement.papers:
@@ -116,3 +133,12 @@ async def load_announcement(
         if feed:
             return await client.fetch_feed_url(feed)
         return await client.fetch_announcement(categories)
+
+
+def explain_papers(digest: Digest, selected: Sequence[SelectedPaper]) -> dict[str, str]:
+    """Return, by paper id, which lines matched each paper and where each term was found."""
+    rule = compile_rule(digest.keywords, digest.exclusions)
+    return {
+        item.paper.id: format_explanation(explain(rule, prepare_paper(item.paper)))
+        for item in selected
+    }

@@ -11,7 +11,6 @@ from discord.ext import commands
 
 from bot.arxiv.categories import search_categories
 from bot.delivery import missing_permissions
-from bot.digest import select_papers
 from bot.digest_config import (
     DEFAULT_ABSTRACT_LENGTH,
     MAX_ABSTRACT_LENGTH,
@@ -28,10 +27,12 @@ from bot.digest_config import (
     split_rule_lines,
 )
 from bot.models import Digest
-from bot.render import digest_header, pack_embeds, paper_embed, safe_markdown
+from bot.render import neutralize_mentions, safe_markdown
 from bot.store import DuplicateDigestError
 from bot.topics import NoDigestsError
+from bot.why import why_paper
 from cogs.digest_files import export_attachment, import_attachment
+from cogs.digest_preview import send_preview
 from cogs.summary import (
     describe_digest,
     describe_schedule,
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
     from bot.core import DigestBot
 
 log = logging.getLogger(__name__)
-
-# Ephemeral previews stop after this many messages so one command cannot flood the caller.
-MAX_PREVIEW_MESSAGES = 3
 
 
 @app_commands.guild_only()
@@ -248,41 +246,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         digest = await self._get_digest(interaction, name)
         await interaction.response.defer(ephemeral=True, thinking=True)
 
-        announcement = await self.bot.announcements.latest(digest.categories)
-        ids = [paper.id for paper in announcement.papers]
-        posted_ids = await self.bot.store.posted_paper_ids(digest.channel_id, ids)
-        selected = select_papers(digest, announcement.papers, posted_ids=posted_ids)
-        if not selected:
-            when = announcement.date or "today"
-            await interaction.followup.send(
-                f"Nothing to post: no new paper of the announcement of {when} matches "
-                f"**{safe_markdown(digest.name)}** "
-                f"({len(announcement.papers)} papers in its categories).",
-                ephemeral=True,
-            )
-            return
-
-        embeds = [
-            paper_embed(
-                item.paper,
-                abstract_length=digest.abstract_length,
-                highlight_terms=item.matched_terms,
-            )
-            for item in selected
-        ]
-        batches = pack_embeds(embeds)
-        header = "Preview: " + digest_header(digest.name, announcement.date, len(selected))
-        for index, batch in enumerate(batches[:MAX_PREVIEW_MESSAGES]):
-            await interaction.followup.send(
-                content=header if index == 0 else discord.utils.MISSING,
-                embeds=batch,
-                ephemeral=True,
-            )
-        if len(batches) > MAX_PREVIEW_MESSAGES:
-            shown = sum(len(batch) for batch in batches[:MAX_PREVIEW_MESSAGES])
-            await interaction.followup.send(
-                f"… and {len(selected) - shown} more papers.", ephemeral=True
-            )
+        await send_preview(self.bot, interaction, digest)
 
     @app_commands.command(name="post")
     @app_commands.describe(name="The digest to post now")
@@ -297,6 +261,26 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         else:
             message = f"Nothing posted: {result.skipped_reason}."
         await interaction.followup.send(message, ephemeral=True)
+
+    @app_commands.command(name="why")
+    @app_commands.describe(
+        name="The digest to check",
+        paper="An arXiv id or abstract URL, e.g. 2511.04976",
+    )
+    async def why(self, interaction: discord.Interaction, name: str, paper: str) -> None:
+        """Explain why a paper is or is not in the digest of the latest announcement."""
+        digest = await self._get_digest(interaction, name)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        announcement = await self.bot.announcements.latest(digest.categories)
+        ids = [item.id for item in announcement.papers]
+        posted_ids = await self.bot.store.posted_paper_ids(digest.channel_id, ids)
+        answer = why_paper(digest, announcement, paper, posted_ids)
+        await interaction.followup.send(
+            neutralize_mentions(answer)[:2000],
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @app_commands.command(name="import")
     @app_commands.describe(
@@ -345,6 +329,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         )
 
     @remove.autocomplete("name")
+    @why.autocomplete("name")
     @pause.autocomplete("name")
     @resume.autocomplete("name")
     @preview.autocomplete("name")

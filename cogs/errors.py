@@ -15,6 +15,8 @@ from bot.rules import RuleError
 log = logging.getLogger(__name__)
 
 USER_ERRORS = (DigestConfigError, RuleError)
+# Discord rejects a longer message, and the user would then get no reply at all.
+MAX_MESSAGE_LENGTH = 2000
 
 
 def describe_error(error: app_commands.AppCommandError) -> str:
@@ -30,7 +32,7 @@ def describe_error(error: app_commands.AppCommandError) -> str:
     if isinstance(original, app_commands.CommandOnCooldown):
         return f"This command is cooling down. Try again in {original.retry_after:.0f} s."
     if isinstance(original, ArxivError):
-        return str(original)
+        return original.user_message
     if isinstance(original, app_commands.TransformerError):
         return describe_transformer_error(original)
     return "Something went wrong while running this command. The error was logged."
@@ -47,7 +49,12 @@ def describe_transformer_error(error: app_commands.TransformerError) -> str:
 
 
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
-    """Send `message` to the caller only, whether or not the interaction was answered yet."""
+    """Send `message` to the caller only, whether or not the interaction was answered yet.
+
+    A message longer than Discord allows is cut, with an ellipsis at the end.
+    """
+    if len(message) > MAX_MESSAGE_LENGTH:
+        message = message[: MAX_MESSAGE_LENGTH - 1] + "…"
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
@@ -79,8 +86,16 @@ class ErrorHandler(commands.Cog):
         command = interaction.command.qualified_name if interaction.command else "unknown"
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         handled = (*USER_ERRORS, app_commands.CheckFailure, app_commands.TransformerError)
-        known = isinstance(original, (*handled, ArxivError))
-        if known:
+        if isinstance(original, ArxivError):
+            # arXiv's failures are outside problems, logged with the URL and status.
+            log.warning(
+                "Command /%s failed in guild %s for user %s: %s",
+                command,
+                interaction.guild_id,
+                interaction.user.id,
+                original,
+            )
+        elif isinstance(original, handled):
             log.info(
                 "Command /%s rejected in guild %s for user %s: %s",
                 command,

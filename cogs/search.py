@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,6 +20,7 @@ from bot.arxiv.categories import (
 from bot.digest_config import DigestConfigError
 from bot.render import pack_embeds, paper_embed, safe_markdown
 from bot.render.escape import fit_text
+from bot.rules import matches_rule_line, to_arxiv_query
 
 if TYPE_CHECKING:
     from bot.core import DigestBot
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 SEARCH_ABSTRACT_LENGTH = 350
 MAX_QUERY_LENGTH = 300
-_FIELD_OR_OPERATOR = re.compile(r"\b(ti|au|abs|cat|all|co|jr|rn|id):|\b(AND|OR|ANDNOT)\b|\"")
+MAX_COUNT = 10
 SORT_CHOICES = [
     app_commands.Choice(name="Relevance", value="relevance"),
     app_commands.Choice(name="Newest submissions", value="submittedDate"),
@@ -38,11 +38,11 @@ SORT_CHOICES = [
 
 
 def build_search_query(query: str, category: str | None = None) -> str:
-    """Translate the text a user typed into the arXiv API's `search_query` syntax.
+    """Translate a rule in the digest rule language into the arXiv API's `search_query`.
 
-    Plain words side by side are searched as one phrase in title and abstract, as in a
-    digest's keywords. Text that already uses API fields, quotes or operators is sent as
-    typed.
+    The query reads as a digest's keyword line does: words side by side are a phrase,
+    with `AND`, `OR`, `NOT`, parentheses, prefixes and the fields `ti:`, `abs:`, `au:`,
+    `cat:` and `all:`. Raises RuleError with the position for a query that does not parse.
     """
     text = " ".join(query.split())
     if not text:
@@ -52,15 +52,24 @@ def build_search_query(query: str, category: str | None = None) -> str:
             f"The search query is {len(text)} characters long. Use at most {MAX_QUERY_LENGTH}."
         )
 
-    if _FIELD_OR_OPERATOR.search(text):
-        search = text
-    else:
-        words = text.replace("-", " ").replace("/", " ")
-        search = f'all:"{words}"' if " " in words.strip() else f"all:{words}"
+    search = to_arxiv_query(text)
 
     if category:
         search = f"({search}) AND {category_query(category)}"
     return search
+
+
+def check_search_options(sort: str, count: int) -> None:
+    """Raise DigestConfigError for a sort order or result count the command does not offer.
+
+    Discord enforces the command's choices and range, but a command registered by an
+    older version of the bot may still offer other values.
+    """
+    orders = [choice.value for choice in SORT_CHOICES]
+    if sort not in orders:
+        raise DigestConfigError(f"Unknown sort order {sort!r}. Use one of {', '.join(orders)}.")
+    if not 1 <= count <= MAX_COUNT:
+        raise DigestConfigError(f"Invalid count {count}. Use a number from 1 to {MAX_COUNT}.")
 
 
 def category_query(category: str) -> str:
@@ -97,9 +106,10 @@ class SearchCog(commands.GroupCog, group_name="arxiv"):
         query: str,
         category: str | None = None,
         sort: str = "relevance",
-        count: app_commands.Range[int, 1, 10] = 5,
+        count: app_commands.Range[int, 1, MAX_COUNT] = 5,
     ) -> None:
         """Search arXiv and show the matching papers."""
+        check_search_options(sort, count)
         search_query = build_search_query(query, category)
         await interaction.response.defer(thinking=True)
 
@@ -109,11 +119,17 @@ class SearchCog(commands.GroupCog, group_name="arxiv"):
             )
         except ArxivError as error:
             log.warning(
-                "Search %r in guild %s failed: %s", search_query, interaction.guild_id, error
+                "Search %r in guild %s for user %s failed: %s",
+                search_query,
+                interaction.guild_id,
+                interaction.user.id,
+                error,
             )
             # The deferred reply is public; the error concerns only the caller.
             await interaction.delete_original_response()
-            await interaction.followup.send(f"The arXiv search failed: {error}", ephemeral=True)
+            await interaction.followup.send(
+                f"The arXiv search failed: {error.user_message}", ephemeral=True
+            )
             return
         log.info(
             "Search %r in guild %s returned %d of %d",
@@ -123,8 +139,10 @@ class SearchCog(commands.GroupCog, group_name="arxiv"):
             page.total_results,
         )
         shown_query = fit_text(query, safe_markdown, 200)
-        # The API may return more entries than asked for; show what the user asked for.
-        papers = page.papers[:count]
+        # arXiv matches word stems and searches more fields than the digest rules do, so
+        # results the same rule would reject locally are dropped. The API may also return
+        # more entries than asked for.
+        papers = [paper for paper in page.papers if matches_rule_line(query, paper)][:count]
         if not papers:
             await interaction.followup.send(
                 f"No arXiv papers found for {shown_query}. Try fewer or other words.",

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.models import Digest
-from bot.render import pack_embeds, safe_markdown
+from bot.models import Digest, SelectedPaper
+from bot.render import pack_embeds, paper_embed, safe_markdown
+from bot.rules import CompiledRule, explain, prepare_paper
+from bot.rules.explain import Explanation
 
 MAX_RULE_TEXT = 300
 # An embed field value has at most 1,024 characters, and the timestamps take the rest.
@@ -113,3 +115,38 @@ async def send_embeds(
     await interaction.response.send_message(header, embeds=batches[0], ephemeral=True)
     for batch in batches[1:]:
         await interaction.followup.send(embeds=batch, ephemeral=True)
+
+
+# A preview shows shorter abstracts than the post, to leave room for the explanation.
+PREVIEW_ABSTRACT_LENGTH = 400
+MAX_EXPLANATION = 1024
+
+
+def preview_embed(item: SelectedPaper, digest: Digest, rule: CompiledRule) -> discord.Embed:
+    """Build a paper's preview embed with a field that explains why it matched."""
+    length = min(digest.abstract_length, PREVIEW_ABSTRACT_LENGTH)
+    embed = paper_embed(item.paper, abstract_length=length, highlight_terms=item.matched_terms)
+    explanation = explain(rule, prepare_paper(item.paper))
+    value = explanation_text(explanation)
+    if value and len(embed.fields) < 25:
+        embed.add_field(name="Why it matched", value=value, inline=False)
+    return embed
+
+
+def explanation_text(explanation: Explanation) -> str:
+    """Describe the matched lines and where their terms were found, with the terms in bold."""
+    lines = []
+    for line in explanation.keywords:
+        if not line.matched:
+            continue
+        places = dict.fromkeys(
+            f"**{safe_markdown(hit.text)}** in {hit.field.label}"
+            for hit in line.hits
+            if not hit.negated
+        )
+        found = ", ".join(list(places)[:6]) or "no term needed"
+        lines.append(f"`{line.line.replace('`', '')}`: {found}")
+    text = "\n".join(lines)
+    if len(text) > MAX_EXPLANATION:
+        text = text[: MAX_EXPLANATION - 1].rsplit("\n", 1)[0] + "\n…"
+    return text

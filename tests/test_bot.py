@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from xml.etree import ElementTree
 
 import pytest
 
+from bot.arxiv import parse_id, parse_search
+from bot.rules import matches_rule_line
 from tests.bot_world import (
     CATEGORIES,
     CREATE_OPTIONS,
@@ -298,3 +301,85 @@ async def test_abstract_length_applied(world: BotWorld) -> None:
     visible = [embed["description"].replace("\\", "").replace("**", "") for embed in embeds]
     assert all(len(text) <= 150 for text in visible)
     assert any(len(text) > 100 for text in visible)
+
+
+async def test_preview_explains_matches(world: BotWorld) -> None:
+    async with start_bot(world):
+        await create_digest(world)
+        record = await world.invoke("digest preview", {"name": "Vision-language"})
+
+    assert record.reply is not None
+    embeds = [embed for message in record.messages for embed in message.embeds]
+    fields = [
+        field["value"]
+        for embed in embeds
+        for field in embed["fields"]
+        if field["name"] == "Why it matched"
+    ]
+    assert len(fields) == len(embeds)
+    assert all("**" in value for value in fields)
+    assert any("in title" in value for value in fields)
+
+
+async def test_why_answers_for_paper(world: BotWorld) -> None:
+    paper_id = expected_ids()[0]
+    async with start_bot(world):
+        await create_digest(world)
+        included = await world.invoke("digest why", {"name": "Vision-language", "paper": paper_id})
+        await world.invoke("digest post", {"name": "Vision-language"})
+        posted = await world.invoke("digest why", {"name": "Vision-language", "paper": paper_id})
+        missing = await world.invoke(
+            "digest why", {"name": "Vision-language", "paper": "2401.00001"}
+        )
+
+    assert included.reply is not None
+    assert included.reply.ephemeral
+    assert f"arXiv:{paper_id} is in the digest" in included.reply.content
+    assert posted.reply is not None
+    assert "already posted" in posted.reply.content
+    assert missing.reply is not None
+    assert "is not in the announcement" in missing.reply.content
+
+
+async def test_search_drops_locally_rejected(world: BotWorld) -> None:
+    # Of these 100 real results, 8 mention only "test", which arXiv's stemming matches.
+    # They are moved to the front so that the first ten results include them.
+    large_page = ARXIV_FIXTURES / "api-search-all-testing-start0-max100.atom"
+    data = rejected_first(large_page.read_bytes(), "testing")
+    world.arxiv.set_api_response(data)
+    page = parse_search(data, status=200, url="fixture")
+    accepted = [paper.id for paper in page.papers if matches_rule_line("testing", paper)]
+    async with start_bot(world):
+        record = await world.invoke("arxiv search", {"query": "testing", "count": 10})
+
+    shown = posted_paper_ids([message.payload for message in record.messages])
+    assert not matches_rule_line("testing", page.papers[0])
+    assert shown == accepted[:10]
+
+
+def rejected_first(data: bytes, rule: str) -> bytes:
+    """Reorder an API response so that entries the local rule rejects come first."""
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.fromstring(data)
+    papers = {paper.id: paper for paper in parse_search(data, status=200, url="fixture").papers}
+    entries = root.findall(f"{atom}entry")
+    for entry in entries:
+        root.remove(entry)
+
+    def accepted(entry: ElementTree.Element) -> bool:
+        paper_id, _version = parse_id(entry.findtext(f"{atom}id") or "")
+        return matches_rule_line(rule, papers[paper_id])
+
+    for entry in sorted(entries, key=accepted):
+        root.append(entry)
+    return ElementTree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+async def test_search_invalid_rule_rejected(world: BotWorld) -> None:
+    async with start_bot(world):
+        record = await world.invoke("arxiv search", {"query": "(LLM OR"})
+
+    assert record.reply is not None
+    assert record.reply.ephemeral
+    assert "position" in record.reply.content
+    assert world.arxiv.requests_to("/api/") == []

@@ -161,3 +161,18 @@ def test_preview_types_follow_categories(capsys: pytest.CaptureFixture[str]) -> 
     assert cross
     assert all(paper["categories"][0] == "stat.ME" for paper in new)
     assert all(paper["categories"][0] != "stat.ME" for paper in cross)
+
+
+def test_preview_explain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--feed", str(EXAMPLE_FEED), "--keyword", "copula", "--keyword", "au:Sahoo"]
+    assert main(["preview", *arguments, "--explain"]) == 0
+    output = capsys.readouterr().out
+    assert "Why arXiv:2403.15670 matched:" in output
+    assert "au:Sahoo (author): Indranil [[Sahoo]]" in output
+    assert "copula (title): " in output
+
+
+def test_preview_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
+    papers = run_json(capsys, "--feed", str(EXAMPLE_FEED), "--keyword", "copula", "--explain")
+    assert papers
+    assert all("[[copula" in paper["explanation"].lower() for paper in papers)

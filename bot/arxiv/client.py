@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import aiohttp
+from aiohttp.client_middlewares import ClientHandlerType
 
 from bot.arxiv.api import RATE_EXCEEDED, build_query_url, parse_search
 from bot.arxiv.errors import ArxivHTTPError, ArxivRateLimitedError, ArxivUnavailableError
@@ -105,13 +106,39 @@ class _RetryableError(Exception):
         self.rate_limited = rate_limited
 
 
+class _ConnectionDroppedError(aiohttp.ClientConnectionError):
+    """The server closed the connection without a complete response."""
+
+
+async def _no_silent_repeat(
+    request: aiohttp.ClientRequest, handler: ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """Report a dropped connection as a failed attempt instead of letting aiohttp repeat it.
+
+    aiohttp sends a GET once more, at once, when the server drops the connection (seen
+    with 3.14). That second request would skip the queue's spacing, so this middleware
+    raises an error type that aiohttp does not repeat, and the client's own retry loop
+    waits its turn. Client middlewares need aiohttp 3.12 or later.
+    """
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:
+        raise
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
+        raise _ConnectionDroppedError(str(error) or "server disconnected") from error
+
+
+_MIDDLEWARES = (_no_silent_repeat,)
+
+
 class ArxivClient:
     """Fetch category feeds and query the arXiv API through one polite request queue.
 
     The caller owns `session` and closes it. `min_interval` is the minimum time in seconds
-    between request starts, `timeout` the limit in seconds for one request, and
-    `max_retries` the number of retries after the first attempt. Pass one `queue` to
-    several clients to space all their requests together.
+    between request starts, `timeout` the limit in seconds for one request (the `timeout`
+    attribute, which takes effect from the next request), and `max_retries` the number of
+    retries after the first attempt. Pass one `queue` to several clients to space all
+    their requests together.
     """
 
     def __init__(
@@ -131,7 +158,7 @@ class ArxivClient:
         self._user_agent = user_agent
         self._rss_base_url = rss_base_url.rstrip("/")
         self._api_base_url = api_base_url
-        self._timeout = timeout
+        self.timeout = timeout
         self._max_retries = max_retries
         self._max_delay = max_delay
         self._queue = queue or RequestQueue(min_interval)
@@ -259,19 +286,16 @@ class ArxivClient:
 
     async def _send(self, url: str, headers: Mapping[str, str]) -> _Response:
         request_headers = {**headers, "User-Agent": self._user_agent}
-        timeout = aiohttp.ClientTimeout(total=self._timeout)
-        # NOTE: aiohttp (3.10 and later) sends a GET once more, at once, when the server
-        # drops the connection before responding. That repeat stays inside this slot, so
-        # still only one request is in flight, but it is not spaced by min_interval.
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with self._queue.slot():
             try:
                 async with self._session.get(
-                    url, headers=request_headers, timeout=timeout
+                    url, headers=request_headers, timeout=timeout, middlewares=_MIDDLEWARES
                 ) as response:
                     body = await response.read()
                     result = _Response(url, response.status, response.headers.copy(), body)
             except TimeoutError as error:
-                raise _RetryableError(f"timed out after {self._timeout:g} s") from error
+                raise _RetryableError(f"timed out after {self.timeout:g} s") from error
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as error:
                 raise _RetryableError(f"connection failed: {error}") from error
 

@@ -11,6 +11,11 @@ class ArxivError(Exception):
         self.url = url
         self.status = status
 
+    @property
+    def user_message(self) -> str:
+        """The message for a Discord user: what failed and what to do, without the URL."""
+        return str(self)
+
 
 class ArxivHTTPError(ArxivError):
     """arXiv returned an HTTP status that retrying cannot fix, such as 404."""
@@ -20,6 +25,11 @@ class ArxivHTTPError(ArxivError):
         if status != 404:
             hint = "Check the request and try again later."
         super().__init__(f"arXiv returned HTTP {status} for {url}. {hint}", url=url, status=status)
+
+    @property
+    def user_message(self) -> str:
+        """The message for a Discord user: the status and what to do, without the URL."""
+        return f"arXiv answered with HTTP {self.status}. Try again later."
 
 
 class ArxivUnavailableError(ArxivError):
@@ -36,9 +46,22 @@ class ArxivUnavailableError(ArxivError):
         self.attempts = attempts
         self.reason = failure
 
+    @property
+    def user_message(self) -> str:
+        """The message for a Discord user: the failure and what to do, without the URL."""
+        return (
+            f"arXiv is not responding ({self.reason}, {self.attempts} attempts). "
+            "Try again in a few minutes."
+        )
+
 
 class ArxivRateLimitedError(ArxivUnavailableError):
     """arXiv rate-limited the requests (HTTP 429 or the plain text "Rate exceeded.")."""
+
+    @property
+    def user_message(self) -> str:
+        """The message for a Discord user: the failure and what to do, without the URL."""
+        return f"arXiv is limiting requests right now ({self.reason}). Try again in a few minutes."
 
 
 class ArxivFeedError(ArxivError):
@@ -54,6 +77,11 @@ class ArxivFeedError(ArxivError):
         self.source = source
         self.reason = reason
 
+    @property
+    def user_message(self) -> str:
+        """The message for a Discord user, without the URL and the parser's details."""
+        return "arXiv sent a response that could not be read. Try again in a few minutes."
+
 
 class ArxivApiError(ArxivError):
     """The arXiv API rejected a query and explained why in an `Error` entry."""
@@ -65,6 +93,11 @@ class ArxivApiError(ArxivError):
             status=status,
         )
         self.api_message = api_message
+
+    @property
+    def user_message(self) -> str:
+        """The message for a Discord user: arXiv's reason, without the URL."""
+        return f"arXiv rejected the query: {self.api_message}. Fix the query and try again."
 
 
 class InvalidArxivIdError(ArxivError, ValueError):
@@ -83,8 +116,10 @@ class UnknownCategoryError(ArxivError, ValueError):
 
     def __init__(self, value: str, suggestions: tuple[str, ...] = ()) -> None:
         hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        # A long value is cut, so that the message fits in a Discord message.
+        quoted = repr(value) if len(value) <= 60 else f"{value[:60]!r}…"
         super().__init__(
-            f"Unknown arXiv category {value!r}.{hint} "
+            f"Unknown arXiv category {quoted}.{hint} "
             "See https://arxiv.org/category_taxonomy for the codes."
         )
         self.value = value
