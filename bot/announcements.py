@@ -109,9 +109,10 @@ def merge_announcements(announcements: Sequence[Announcement]) -> Announcement:
     yet cannot bring yesterday's papers into today's digest.
     """
     dates = [item.date for item in announcements if item.date is not None and item.papers]
+    sources = " ".join(item.source for item in announcements if item.source)
     if not dates:
         latest_date = max((item.date for item in announcements if item.date), default=None)
-        return Announcement(date=latest_date, papers=())
+        return Announcement(date=latest_date, papers=(), source=sources)
 
     newest: dt.date = max(dates)
     seen: set[str] = set()

@@ -125,6 +125,7 @@ class Deliverer:
     ) -> DeliveryResult:
         assert digest.id is not None and announcement.date is not None
         date = announcement.date
+        delivered_before = digest.last_announcement
 
         channel = await self._resolve_channel(digest)
         if isinstance(channel, str):
@@ -145,7 +146,11 @@ class Deliverer:
         if not selected:
             reason = f"no new matching papers in the announcement of {date}"
             log.info("Digest %s (guild %s): %s", digest.name, digest.guild_id, reason)
-            return DeliveryResult(digest.name, date, 0, reason)
+            # A feed that still shows the delivered announcement although a newer one is
+            # due has not been rebuilt yet, so the scheduled run tries again later.
+            expected = expected_announcement_date(dt.datetime.now(dt.UTC))
+            not_advanced = date == delivered_before and date < expected
+            return DeliveryResult(digest.name, date, 0, reason, announcement_missing=not_advanced)
 
         log.info(
             "Digest %s (guild %s) posted %d of %d matching papers of %s to channel %s",
@@ -186,7 +191,8 @@ class Deliverer:
         if digest.paused:
             return f"paused ({digest.pause_reason or 'by an admin'})"
         if not announcement.papers or announcement.date is None:
-            return "the feed lists no papers (no announcement on weekends and holidays)"
+            feeds = announcement.source or "the feed"
+            return f"{feeds} lists no papers (no announcement on weekends and holidays)"
         last = digest.last_announcement
         if last is not None and announcement.date < last:
             return (

@@ -193,10 +193,6 @@ async def test_scheduled_empty_feed_retried_later(slow_world: BotWorld) -> None:
     assert posted_paper_ids(world.posted()) == expected_ids_for((CATEGORY,))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the delivery logs why an empty feed was skipped, but not the feed's URL",
-)
 async def test_scheduled_empty_feed_logged_with_url(
     slow_world: BotWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -213,10 +209,6 @@ async def test_scheduled_empty_feed_logged_with_url(
     assert feed_url(world) in warnings[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a feed still dated like the last delivery counts as done, so no retry is scheduled",
-)
 async def test_scheduled_same_date_feed_retried(slow_world: BotWorld) -> None:
     world = slow_world
     async with start_bot(world) as bot:
@@ -236,10 +228,6 @@ async def test_scheduled_same_date_feed_retried(slow_world: BotWorld) -> None:
     assert retry is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the feed parser warns that the feed is cut off, then raises for the same feed",
-)
 async def test_malformed_feed_logged_once(
     slow_world: BotWorld, caplog: pytest.LogCaptureFixture
 ) -> None:

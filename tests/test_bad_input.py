@@ -204,11 +204,6 @@ async def test_create_text_options(
         assert names_value(reply.content, option, value, marker)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/digest create stores max_papers and abstract_length without checking their "
-    "range; Discord enforces it only while the synced command has the same limits",
-)
 @PROPERTY_SETTINGS
 @given(
     option=st.sampled_from(["max_papers", "abstract_length"]),

@@ -152,18 +152,19 @@ def _complete_entries(parsed: Any, data: bytes, source: str) -> list[Any]:
     # On a document that is not well-formed, feedparser's loose parser also returns the
     # entry that the end of the data cut short, so only entries with an end tag count.
     complete = sum(data.count(tag) for tag in _ENTRY_END_TAGS)
-    if len(entries) > complete:
+    partial = len(entries) - complete
+    entries = entries[:complete]
+    if not entries and not any(tag in data for tag in _FEED_END_TAGS):
+        # A feed cut off before its first entry looks the same as an empty feed.
+        raise ArxivFeedError(source, f"the feed is incomplete and has no entries{reason}")
+    if partial > 0:
         log.warning(
             "Feed %s is cut off%s: kept %d complete entries, skipped %d partial",
             source,
             reason,
             complete,
-            len(entries) - complete,
+            partial,
         )
-        entries = entries[:complete]
-    if not entries and not any(tag in data for tag in _FEED_END_TAGS):
-        # A feed cut off before its first entry looks the same as an empty feed.
-        raise ArxivFeedError(source, f"the feed is incomplete and has no entries{reason}")
     return entries
 
 
