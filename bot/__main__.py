@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.preview import PreviewOptions, run_preview
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import BOT_VERSION, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from bot.core import DigestBot
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="arxiv-digest",
         description="Post daily arXiv digests to Discord, or preview one in the terminal.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {BOT_VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")

@@ -176,3 +176,10 @@ def test_preview_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
     papers = run_json(capsys, "--feed", str(EXAMPLE_FEED), "--keyword", "copula", "--explain")
     assert papers
     assert all("[[copula" in paper["explanation"].lower() for paper in papers)
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == "arxiv-digest 0.1.0"
