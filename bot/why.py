@@ -1,4 +1,4 @@
-"""Why a paper did or did not make a digest: the answer behind `/digest why`."""
+"""Why a paper did or did not make a digest, as `/digest why` reports it."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ MAX_PREVIEW_MESSAGES = 3
 
 
 async def send_preview(bot: DigestBot, interaction: discord.Interaction, digest: Digest) -> None:
-    """Answer a deferred interaction with the papers the digest would post now."""
+    """Send the papers the digest would post now as follow-ups to a deferred interaction."""
     announcement = await bot.announcements.latest(digest.categories)
     ids = [paper.id for paper in announcement.papers]
     posted_ids = await bot.store.posted_paper_ids(digest.channel_id, ids)
@@ -54,7 +54,7 @@ async def send_preview(bot: DigestBot, interaction: discord.Interaction, digest:
             ephemeral=True,
         )
     if len(batches) > MAX_PREVIEW_MESSAGES:
-        shown = sum(len(batch) for batch in batches[:MAX_PREVIEW_MESSAGES])
+        sent = sum(len(batch) for batch in batches[:MAX_PREVIEW_MESSAGES])
         await interaction.followup.send(
-            f"… and {len(selected) - shown} more papers.", ephemeral=True
+            f"… and {len(selected) - sent} more papers.", ephemeral=True
         )
