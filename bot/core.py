@@ -15,6 +15,8 @@ from bot.announcements import AnnouncementSource, expected_announcement_date
 from bot.arxiv import ArxivClient, ArxivError
 from bot.delivery import Deliverer, DeliveryResult, skipped_notice
 from bot.models import Digest
+from bot.rules import RuleError
+from bot.rules.index import RuleIndex
 from bot.scheduler import DigestScheduler, previous_run_time
 from bot.settings import DEFAULT_REQUEST_INTERVAL, Settings
 from bot.store import Store
@@ -51,6 +53,7 @@ class DigestBot(commands.Bot):
         self._arxiv: ArxivClient | None = None
         self._deliverer: Deliverer | None = None
         self._announcements: AnnouncementSource | None = None
+        self._rule_index: RuleIndex | None = None
         # The start-up catch-up (see `catch_up`), kept so that `close` can cancel it.
         self.catch_up_task: asyncio.Task[None] | None = None
 
@@ -77,6 +80,30 @@ class DigestBot(commands.Bot):
         """The component that posts digests."""
         assert self._deliverer is not None
         return self._deliverer
+
+    @property
+    def rule_index(self) -> RuleIndex:
+        """The rules of every stored digest by digest id, built in `setup_hook`."""
+        assert self._rule_index is not None, "the rule index is built in setup_hook"
+        return self._rule_index
+
+    def rules_changed(self, digest: Digest) -> None:
+        """Index a digest's current lines after it is created, edited or imported.
+
+        A digest whose lines do not parse is removed from the index with a warning.
+        """
+        if self._rule_index is None or digest.id is None:
+            return
+        try:
+            self._rule_index.add(digest.id, digest.keywords, digest.exclusions)
+        except RuleError as error:
+            self._rule_index.remove(digest.id)
+            log.warning("Digest id %s left out of the rule index: %s", digest.id, error)
+
+    def rules_removed(self, digest_id: int) -> None:
+        """Remove a deleted digest's lines from the rule index."""
+        if self._rule_index is not None:
+            self._rule_index.remove(digest_id)
 
     async def setup_hook(self) -> None:
         """Open the store, create the arXiv client, load the cogs and start the scheduler."""
@@ -112,6 +139,7 @@ class DigestBot(commands.Bot):
             await self.sync_global_commands()
 
         digests = await self._store.list_digests()
+        self._rule_index = RuleIndex.build(digests)
         count = self.scheduler.rebuild(digests)
         self.scheduler.start()
         log.info("Scheduled %d of %d digests", count, len(digests))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Collection, Iterable, MutableMapping
+from collections.abc import Collection, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from bot.arxiv.categories import CATEGORY_ALIASES
 from bot.models import Digest, Paper, SelectedPaper
-from bot.rules import CompiledRule, PreparedText, compile_rule, prepare_paper
+from bot.rules import CompiledRule, PreparedText, RuleError, compile_rule, prepare_paper
+from bot.rules.index import RuleIndex
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,64 @@ def select_papers(
         digest.max_papers,
     )
     return selected
+
+
+def select_for_digests(
+    digests: Sequence[Digest],
+    papers: Iterable[Paper],
+    posted_ids_by_channel: Mapping[int, Collection[str]] | None = None,
+    *,
+    index: RuleIndex | None = None,
+) -> dict[int, list[SelectedPaper]]:
+    """Select the papers of one announcement for many digests, reading each paper once.
+
+    Returns, for each digest id, what `select_papers` returns for that digest with the
+    posted ids of its channel. The rules are matched with `index` where it holds a
+    digest's current lines, and with an index built here for the others. Only the papers
+    a digest keeps after its cap are matched with its own `CompiledRule`, for the lines
+    and terms. A digest without an id is an error (ValueError); one whose lines do not
+    parse is left out of the result with a warning.
+    """
+    if any(digest.id is None for digest in digests):
+        raise ValueError("select_for_digests needs stored digests, which have ids")
+    index = _index_for(digests, index)
+    first_by_id: dict[str, Paper] = {}
+    for paper in papers:
+        first_by_id.setdefault(paper.id, paper)
+    unique = list(first_by_id.values())
+    texts = {paper.id: prepare_paper(paper) for paper in unique}
+    selecting: dict[Hashable, set[str]] = {}
+    for paper in unique:
+        for key in index.match_keys(texts[paper.id]):
+            selecting.setdefault(key, set()).add(paper.id)
+
+    posted_by_channel = posted_ids_by_channel or {}
+    result: dict[int, list[SelectedPaper]] = {}
+    for digest in digests:
+        assert digest.id is not None
+        if digest.id not in index:
+            continue
+        matching = selecting.get(digest.id, set())
+        candidates = [paper for paper in unique if paper.id in matching]
+        posted = posted_by_channel.get(digest.channel_id, ())
+        result[digest.id] = select_papers(digest, candidates, posted_ids=posted, texts=texts)
+    return result
+
+
+def _index_for(digests: Sequence[Digest], index: RuleIndex | None) -> RuleIndex:
+    # Uses `index` when it holds every digest's current lines; otherwise indexes the
+    # digests here, leaving out (with a warning) those whose lines do not parse.
+    if index is not None and all(
+        index.contains_rule(digest.id, digest.keywords, digest.exclusions) for digest in digests
+    ):
+        return index
+    local = RuleIndex()
+    for digest in digests:
+        try:
+            local.add(digest.id, digest.keywords, digest.exclusions)
+        except RuleError as error:
+            log.warning("Digest %r (id %s) has an invalid rule: %s", digest.name, digest.id, error)
+    return local
 
 
 @dataclass(frozen=True, slots=True)

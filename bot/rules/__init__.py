@@ -2,6 +2,7 @@
 
 from bot.rules.errors import RuleError
 from bot.rules.explain import Explanation, LineExplanation, explain, format_explanation
+from bot.rules.index import RuleIndex
 from bot.rules.lexer import Token, TokenKind, tokenize
 from bot.rules.match import (
     CompiledLine,
@@ -31,6 +32,7 @@ __all__ = [
     "Or",
     "PreparedText",
     "RuleError",
+    "RuleIndex",
     "RuleMatch",
     "Term",
     "TermHit",

@@ -1,0 +1,282 @@
+"""Finding many word and phrase terms in folded text at once, by their squashed spelling.
+
+A term matches a run of whole words of the text (see `bot.rules.terms`). Between the words
+of the run the text may have any run of spaces, hyphens and slashes, and with those
+removed the run spells the term's words joined without separators, with an allowed plural
+ending. That joined spelling is the term's key: "multi-modal", "multi modal" and
+"MultiModal" all give the key "multimodal". `KeyTable.find` joins each word of the text
+with the words that follow it, looks each joined string up among the keys, and then
+checks the gaps it closed. A gap is allowed where the term has a word boundary, and
+otherwise only when it is one hyphen inside a word of the term, before any plural ending.
+
+A prefix term occurs where the text's joined words start with its key and the gaps it
+crosses are allowed, and where the match ends inside a word. Only regular terms are
+indexed here: not category terms, and every character of every word a letter or digit.
+A term like "c++" is checked with its regular expression instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from bot.rules.nodes import Field, Term
+from bot.rules.normalize import WORD_CHAR, WORD_CHAR_PATTERN
+
+# Splits folded text into [gap, word, gap, word, ..., gap], in one call.
+_WORD_SPLIT = re.compile(f"({WORD_CHAR}+)")
+_JOINERS = " /-"
+# The scan stops joining words once no key starts with what it has joined so far. Keys
+# are compared by their first 4 and first 8 characters, which stops most runs after
+# one or two words of ordinary prose.
+_SHORT_HEAD = 4
+_LONG_HEAD = 8
+
+# One term under a key: its id, its field, the length of the part of the key that spells
+# the term's words without a plural ending, and the offsets in the key where a word of
+# the term starts, after the first.
+KeyEntry = tuple[int, Field, int, tuple[int, ...]]
+# One prefix term: its id, its field, its key (its words joined) and its word starts.
+PrefixEntry = tuple[int, Field, str, tuple[int, ...]]
+# Words met in texts are remembered with their prefix terms up to this many words.
+_WORD_CACHE_SIZE = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class TextWords:
+    """The words of one folded text, and whether each gap between two words may join them.
+
+    `joinable[k]` is set when the gap after `words[k]` holds only spaces, hyphens and
+    slashes, so that a phrase may run across it. `gaps[k]` is that gap.
+    """
+
+    words: list[str]
+    gaps: list[str]
+    joinable: list[bool]
+
+
+def split_text(folded: str) -> TextWords:
+    """Split folded text into its words, the gaps after them and which gaps join."""
+    parts = _WORD_SPLIT.split(folded)
+    gaps = parts[2::2]
+    return TextWords(parts[1::2], gaps, [not gap.strip(_JOINERS) for gap in gaps])
+
+
+def is_regular(term: Term) -> bool:
+    """Return whether a word or phrase term is found by key: letters and digits only."""
+    if term.field is Field.CATEGORY:
+        return False
+    return all(WORD_CHAR_PATTERN.fullmatch(char) for word in term.words for char in word)
+
+
+def term_keys(term: Term) -> tuple[list[str], int]:
+    """Return the keys of a regular term (one per plural form) and the length of its stem.
+
+    The stem is the part of a key that spells the term's words; the rest is a plural
+    ending. A final "y" takes "ys" or "ies", and is then outside the stem. Other words
+    take "s" or "es". Author and prefix terms have no plural.
+    """
+    joined = "".join(term.words)
+    last = term.words[-1]
+    if term.field is Field.AUTHOR or term.prefix:
+        return [joined], len(joined)
+    if len(last) > 1 and last.endswith("y"):
+        stem = joined[:-1]
+        return [stem + "y", stem + "ys", stem + "ies"], len(stem)
+    return [joined, joined + "s", joined + "es"], len(joined)
+
+
+def word_starts(words: Sequence[str]) -> tuple[int, ...]:
+    """Return the offsets in the joined words where each word after the first starts."""
+    starts = []
+    offset = 0
+    for word in words[:-1]:
+        offset += len(word)
+        starts.append(offset)
+    return tuple(starts)
+
+
+class KeyTable:
+    """Regular terms by key, for finding all of them in a text with one scan.
+
+    Heads (the first 4 or 8 characters of keys) are kept after their terms are removed,
+    which only makes the scan join a few more words than it needs to.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[KeyEntry, ...]] = {}
+        self._short_heads: set[str] = set()
+        self._long_heads: set[str] = set()
+        self._max_length = 0
+        # Prefix terms by their whole key, and by every start of their key of 2 or more
+        # characters (see `_find_prefixes_across`).
+        self._prefixes: dict[str, tuple[PrefixEntry, ...]] = {}
+        self._prefix_starts: dict[str, tuple[PrefixEntry, ...]] = {}
+        self._prefix_lengths: list[int] = []
+        # The prefix terms that each word of the text starts with, filled as words are met.
+        self._word_prefixes: dict[str, tuple[PrefixEntry, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries) + len(self._prefixes)
+
+    def add(self, term_id: int, term: Term) -> None:
+        """Index a regular term under each of its keys."""
+        if term.prefix:
+            self._add_prefix(term_id, term)
+            return
+        keys, stem_length = term_keys(term)
+        entry: KeyEntry = (term_id, term.field, stem_length, word_starts(term.words))
+        for key in keys:
+            self._entries[key] = (*self._entries.get(key, ()), entry)
+            self._add_heads(key)
+
+    def remove(self, term_id: int, term: Term) -> None:
+        """Remove a term added with `add`."""
+        if term.prefix:
+            self._remove_prefix(term_id, term)
+            return
+        for key in term_keys(term)[0]:
+            kept = tuple(entry for entry in self._entries.get(key, ()) if entry[0] != term_id)
+            if kept:
+                self._entries[key] = kept
+            else:
+                self._entries.pop(key, None)
+
+    def _add_prefix(self, term_id: int, term: Term) -> None:
+        key = "".join(term.words)
+        entry: PrefixEntry = (term_id, term.field, key, word_starts(term.words))
+        self._prefixes[key] = (*self._prefixes.get(key, ()), entry)
+        for length in range(2, len(key) + 1):
+            start = key[:length]
+            self._prefix_starts[start] = (*self._prefix_starts.get(start, ()), entry)
+        self._add_heads(key)
+        self._prefix_lengths = sorted({len(key) for key in self._prefixes})
+        self._word_prefixes.clear()
+
+    def _remove_prefix(self, term_id: int, term: Term) -> None:
+        key = "".join(term.words)
+        for table, starts in (
+            (self._prefixes, [key]),
+            (self._prefix_starts, [key[:length] for length in range(2, len(key) + 1)]),
+        ):
+            for start in starts:
+                kept = tuple(entry for entry in table.get(start, ()) if entry[0] != term_id)
+                if kept:
+                    table[start] = kept
+                else:
+                    table.pop(start, None)
+        self._prefix_lengths = sorted({len(key) for key in self._prefixes})
+        self._word_prefixes.clear()
+
+    def _add_heads(self, key: str) -> None:
+        self._max_length = max(self._max_length, len(key))
+        if len(key) > _SHORT_HEAD:
+            self._short_heads.add(key[:_SHORT_HEAD])
+        if len(key) > _LONG_HEAD:
+            self._long_heads.add(key[:_LONG_HEAD])
+
+    def _prefixes_of_word(self, word: str) -> tuple[PrefixEntry, ...]:
+        # The prefix terms whose key starts `word`: they occur wherever the word does.
+        cached = self._word_prefixes.get(word)
+        if cached is None:
+            cached = ()
+            for length in self._prefix_lengths:
+                if length > len(word):
+                    break
+                cached += self._prefixes.get(word[:length], ())
+            if len(self._word_prefixes) >= _WORD_CACHE_SIZE:
+                self._word_prefixes.clear()
+            self._word_prefixes[word] = cached
+        return cached
+
+    def find(self, text: TextWords, fields: Collection[Field], found: set[int]) -> None:
+        """Add to `found` the id of every term of one of `fields` that occurs in `text`."""
+        if not self._entries and not self._prefixes:
+            return
+        entries, starts = self._entries, self._prefix_starts
+        words, joinable = text.words, text.joinable
+        short_heads, long_heads = self._short_heads, self._long_heads
+        max_length = self._max_length
+        count = len(words)
+        for first in range(count):
+            key = words[first]
+            hit = entries.get(key)
+            if hit is not None:
+                _confirm(hit, text, first, first, fields, found)
+            if self._prefixes:
+                _add_found(self._prefixes_of_word(key), fields, found)
+            last = first
+            while last + 1 < count and joinable[last] and len(key) < max_length:
+                if len(key) >= _LONG_HEAD:
+                    if key[:_LONG_HEAD] not in long_heads:
+                        break
+                elif len(key) >= _SHORT_HEAD and key[:_SHORT_HEAD] not in short_heads:
+                    break
+                following = words[last + 1]
+                if starts:
+                    across = starts.get(key + following[0])
+                    if across is not None:
+                        _confirm_prefixes(across, text, first, last + 1, fields, found)
+                last += 1
+                key += following
+                hit = entries.get(key)
+                if hit is not None:
+                    _confirm(hit, text, first, last, fields, found)
+
+
+def _add_found(
+    entries: tuple[PrefixEntry, ...], fields: Collection[Field], found: set[int]
+) -> None:
+    for term_id, field, _, _ in entries:
+        if field in fields:
+            found.add(term_id)
+
+
+def _confirm_prefixes(
+    entries: tuple[PrefixEntry, ...],
+    text: TextWords,
+    first: int,
+    last: int,
+    fields: Collection[Field],
+    found: set[int],
+) -> None:
+    # Each entry's key starts with the words first..last-1 of the text and the first
+    # letter of word `last`. It occurs there when it ends inside word `last` and each
+    # gap it crosses is allowed.
+    joined = "".join(text.words[first : last + 1])
+    for term_id, field, key, starts in entries:
+        if term_id in found or field not in fields or not joined.startswith(key):
+            continue
+        if _gaps_allowed(text, first, last, len(key), starts):
+            found.add(term_id)
+
+
+def _confirm(
+    hit: tuple[KeyEntry, ...],
+    text: TextWords,
+    first: int,
+    last: int,
+    fields: Collection[Field],
+    found: set[int],
+) -> None:
+    # The words first..last of the text spell a key; a term under it occurs there when
+    # each gap between those words is allowed at its offset in the key.
+    for term_id, field, stem_length, starts in hit:
+        if term_id in found or field not in fields:
+            continue
+        if first == last or _gaps_allowed(text, first, last, stem_length, starts):
+            found.add(term_id)
+
+
+def _gaps_allowed(
+    text: TextWords, first: int, last: int, stem_length: int, starts: tuple[int, ...]
+) -> bool:
+    offset = 0
+    for index in range(first, last):
+        offset += len(text.words[index])
+        if offset in starts:
+            continue
+        if text.gaps[index] != "-" or offset >= stem_length:
+            return False
+    return True
