@@ -133,6 +133,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             ) from None
 
         next_run = self.bot.scheduler.schedule(digest)
+        self.bot.rules_changed(digest)
         log.info(
             "Digest %s (id %s) created in guild %s by user %s",
             digest.name,
@@ -236,6 +237,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         assert digest.id is not None
         await self.bot.store.remove_digest(digest.guild_id, digest.name)
         self.bot.scheduler.unschedule(digest.id)
+        self.bot.rules_removed(digest.id)
         log.info("Digest %s (id %s) removed from guild %s", digest.name, digest.id, digest.guild_id)
         await interaction.response.send_message(
             f"Removed digest **{safe_markdown(digest.name)}**.", ephemeral=True

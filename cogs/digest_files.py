@@ -72,6 +72,7 @@ async def import_attachment(
 
     for digest in digests:
         bot.scheduler.schedule(digest)
+        bot.rules_changed(digest)
     names = ", ".join(digest.name for digest in digests)
     log.info(
         "Imported %d digests into guild %s from %s: %s",

@@ -383,3 +383,15 @@ async def test_search_invalid_rule_rejected(world: BotWorld) -> None:
     assert record.reply.ephemeral
     assert "position" in record.reply.content
     assert world.arxiv.requests_to("/api/") == []
+
+
+async def test_rule_index_follows_changes(world: BotWorld) -> None:
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        digest = (await bot.store.list_digests(world.guild_id))[0]
+        indexed_after_create = digest.id in bot.rule_index
+        await world.invoke("digest remove", {"name": "Vision-language"})
+        indexed_after_remove = digest.id in bot.rule_index
+
+    assert indexed_after_create
+    assert not indexed_after_remove
