@@ -272,7 +272,8 @@ async def test_weekend_feed_posts_nothing(
 
     assert world.posted() == []
     assert not delivered
-    assert "the feed lists no papers" in caplog.text
+    assert "/rss/cs.CV" in caplog.text
+    assert "lists no papers" in caplog.text
 
 
 async def test_digests_due_together_share_fetch(world: BotWorld) -> None:
