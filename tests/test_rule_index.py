@@ -363,3 +363,24 @@ def test_select_for_digests_uses_current_rules() -> None:
 def test_select_for_digests_skips_invalid_rule() -> None:
     digests = [make_digest(1, ("(LLM",)), make_digest(2, ("LLM",))]
     assert set(select_for_digests(digests, feed_papers(CS_FEED))) == {2}
+
+
+def test_remove_or_line() -> None:
+    index = RuleIndex()
+    index.add(1, ["graph OR tensor", "quantum AND error AND code"])
+    index.add(2, ["graph"])
+    index.remove(1)
+    assert index.match_keys(prepare("Graph tensor quantum error code", "")) == {2}
+
+
+def test_remove_repeated_term() -> None:
+    index = RuleIndex()
+    index.add(1, ["graph AND graph"])
+    index.remove(1)
+    assert index.term_count == 0
+
+
+def test_match_or_line_once() -> None:
+    index = RuleIndex()
+    index.add(1, ["graph OR tensor"])
+    assert index.match(prepare("Graph tensor networks", "")) == {1: ("graph OR tensor",)}

@@ -8,6 +8,12 @@ terms. A line that can be true with none of its terms found, such as `NOT survey
 evaluated for every paper. A digest matches a paper when one of its keyword lines
 matches, or it has none, and none of its exclusion lines does, as `CompiledRule` decides.
 
+Each line is kept as flat columns indexed by line id, not as an object per line. A
+line that is one term, an AND of terms, or an OR of those is split into clauses (ANDs
+of terms); a clause of one term is found by its term, one of two terms by a lookup of
+its second term among the found ones, and a longer one by a subset test. Only lines
+with NOT or another shape are evaluated as trees.
+
 The index gives the matching digests and their matched keyword lines. The terms to
 highlight come from the digest's own `CompiledRule`, for the papers it posts.
 """
@@ -15,12 +21,14 @@ highlight come from the digest's own `CompiledRule`, for the papers it posts.
 from __future__ import annotations
 
 import logging
+from array import array
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import lru_cache
+from itertools import chain
+from typing import Any, Protocol, TypeAlias
 
 from bot.rules.errors import RuleError
-from bot.rules.nodes import And, Node, Not, Term, iter_terms, positive_terms
+from bot.rules.nodes import And, Node, Not, Or, Term, iter_terms, positive_terms
 from bot.rules.normalize import PreparedText
 from bot.rules.parser import parse_rule
 from bot.rules.termset import TermSet
@@ -30,6 +38,7 @@ log = logging.getLogger(__name__)
 DigestKey = Hashable
 # Whether a line is true, given the ids of the terms found in a paper.
 LineTest = Callable[[set[int]], bool]
+Postings: TypeAlias = "array[int]"
 
 
 class DigestRule(Protocol):
@@ -43,15 +52,14 @@ class DigestRule(Protocol):
     def exclusions(self) -> tuple[str, ...]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
-    # `test` is None for a line of one term, which is true whenever the term is found.
-    digest: DigestKey
-    exclusion: bool
-    order: int
-    text: str
-    terms: tuple[int, ...]
-    test: LineTest | None
+# A clause is the ids of terms that must all be found; a line of clauses is true when one is.
+Clause = tuple[int, ...]
+# What the index keeps of a line to remove it: its clauses, or for a line evaluated as a
+# tree, its positive term ids and then all its term ids. A line of one term keeps just
+# that term's id, which is most lines.
+Shape = tuple[Clause, ...]
+# Parsed lines are kept for reuse, since many digests share lines such as single words.
+_PARSE_CACHE_SIZE = 2048
 
 
 class RuleIndex:
@@ -63,22 +71,29 @@ class RuleIndex:
 
     def __init__(self) -> None:
         self._terms = TermSet()
-        self._lines: dict[int, _Line] = {}
-        self._digest_lines: dict[DigestKey, list[int]] = {}
+        self._digest_lines: dict[DigestKey, Postings] = {}
         self._rules: dict[DigestKey, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        # Lines of one term, by term id: true whenever the term is found.
-        self._single: dict[int, list[int]] = {}
-        # The digests of those lines, by term id and by kind of line (keyword lines first).
-        self._single_digests: tuple[dict[int, list[DigestKey]], dict[int, list[DigestKey]]] = (
-            {},
-            {},
-        )
-        # Other lines, by the ids of their positive terms.
-        self._compound: dict[int, list[int]] = {}
+        self._without_keywords: set[DigestKey] = set()
+        # Columns by line id; a removed line's id goes to `_free` for reuse.
+        self._digest: list[DigestKey] = []
+        self._text: list[str] = []
+        self._order: list[int] = []
+        self._exclusion = bytearray()
+        self._shape: list[Shape | int] = []
+        self._free: list[int] = []
+        # Clause postings by kind of line (keyword lines first): line ids by the term of a
+        # one-term clause, by the two terms of a two-term clause, and (rest of the clause,
+        # line id) by the first term of a longer one.
+        # Line ids are held in arrays of machine integers, which take a quarter of the
+        # memory of lists of int objects.
+        self._single: tuple[dict[int, Postings], ...] = ({}, {})
+        self._pairs: tuple[dict[int, dict[int, Postings]], ...] = ({}, {})
+        self._many: tuple[dict[int, list[tuple[frozenset[int], int]]], ...] = ({}, {})
+        # Lines evaluated as trees, by the ids of their positive terms, and their tests.
+        self._general: dict[int, Postings] = {}
+        self._tests: dict[int, LineTest] = {}
         # Lines that can be true with none of their positive terms found.
         self._always: set[int] = set()
-        self._without_keywords: set[DigestKey] = set()
-        self._next_line = 0
 
     @classmethod
     def build(cls, digests: Iterable[DigestRule]) -> RuleIndex:
@@ -112,7 +127,7 @@ class RuleIndex:
     @property
     def line_count(self) -> int:
         """The number of keyword and exclusion lines indexed."""
-        return len(self._lines)
+        return len(self._digest) - len(self._free)
 
     def contains_rule(
         self, key: DigestKey, keywords: Sequence[str], exclusions: Sequence[str]
@@ -129,11 +144,10 @@ class RuleIndex:
         if isinstance(keywords, str) or isinstance(exclusions, str):
             raise TypeError("RuleIndex.add takes sequences of lines, not a single string")
         parsed = [
-            (False, index, line, parse_rule(line, "keyword", index))
-            for index, line in enumerate(keywords)
+            (0, index, line, _parse(line, "keyword", index)) for index, line in enumerate(keywords)
         ]
         parsed += [
-            (True, index, line, parse_rule(line, "exclusion", index))
+            (1, index, line, _parse(line, "exclusion", index))
             for index, line in enumerate(exclusions)
         ]
         self.remove(key)
@@ -141,9 +155,9 @@ class RuleIndex:
         self._rules[key] = (tuple(keywords), tuple(exclusions))
         if not keywords:
             self._without_keywords.add(key)
-        line_ids = self._digest_lines[key] = []
-        for exclusion, order, text, node in parsed:
-            line_ids.append(self._add_line(key, exclusion, order, text, node))
+        line_ids = self._digest_lines[key] = array("i")
+        for kind, order, text, node in parsed:
+            line_ids.append(self._add_line(key, kind, order, text, node))
         log.debug("Indexed %d lines of digest %r", len(line_ids), key)
 
     def remove(self, key: DigestKey) -> bool:
@@ -152,15 +166,7 @@ class RuleIndex:
             return False
         self._without_keywords.discard(key)
         for line_id in self._digest_lines.pop(key):
-            line = self._lines.pop(line_id)
-            self._always.discard(line_id)
-            postings = self._single if line.test is None else self._compound
-            for term_id in line.terms:
-                _discard(postings, term_id, line_id)
-            if line.test is None:
-                _discard(self._single_digests[line.exclusion], line.terms[0], key)
-            for term_id in line.terms:
-                self._terms.release(term_id)
+            self._remove_line(line_id)
         return True
 
     def match(self, text: PreparedText) -> dict[DigestKey, tuple[str, ...]]:
@@ -170,23 +176,25 @@ class RuleIndex:
         the paper has an empty tuple, as `RuleMatch.lines` is then.
         """
         found = self._terms.find(text)
-        true_lines = self._true_lines(found)
-
+        digest = self._digest
         excluded: set[DigestKey] = set()
-        matched: dict[DigestKey, list[_Line]] = {}
-        for line in true_lines:
-            if line.exclusion:
-                excluded.add(line.digest)
-            else:
-                matched.setdefault(line.digest, []).append(line)
+        for chunk in self._clause_lines(1, found):
+            excluded.update(map(digest.__getitem__, chunk))
+        matched: dict[DigestKey, set[int]] = {}
+        general = self._true_general_lines(found)
+        for line_id in general:
+            if self._exclusion[line_id]:
+                excluded.add(digest[line_id])
+        for chunk in (*self._clause_lines(0, found), general):
+            for line_id in chunk:
+                key = digest[line_id]
+                if key not in excluded and not self._exclusion[line_id]:
+                    matched.setdefault(key, set()).add(line_id)
 
+        order, texts = self._order, self._text
         result: dict[DigestKey, tuple[str, ...]] = {}
         for key, lines in matched.items():
-            if key in excluded:
-                continue
-            if len(lines) > 1:
-                lines.sort(key=lambda line: line.order)
-            result[key] = tuple(line.text for line in lines)
+            result[key] = tuple(texts[line] for line in sorted(lines, key=order.__getitem__))
         for key in self._without_keywords:
             if key not in excluded:
                 result[key] = ()
@@ -198,71 +206,150 @@ class RuleIndex:
         This is `match` without collecting lines, for a paper that many digests select.
         """
         found = self._terms.find(text)
-        selected: set[DigestKey] = set()
-        excluded: set[DigestKey] = set()
-        keyword_digests, exclusion_digests = self._single_digests
-        for term_id in found:
-            digests = keyword_digests.get(term_id)
-            if digests is not None:
-                selected.update(digests)
-            digests = exclusion_digests.get(term_id)
-            if digests is not None:
-                excluded.update(digests)
-        for line in self._true_compound_lines(found):
-            (excluded if line.exclusion else selected).add(line.digest)
+        digest = self._digest
+        # One pass in C over all the postings costs less than a call per found term.
+        selected = set(map(digest.__getitem__, chain.from_iterable(self._clause_lines(0, found))))
+        excluded = set(map(digest.__getitem__, chain.from_iterable(self._clause_lines(1, found))))
+        for line_id in self._true_general_lines(found):
+            (excluded if self._exclusion[line_id] else selected).add(digest[line_id])
         selected |= self._without_keywords
         selected -= excluded
         return selected
 
-    def _true_lines(self, found: set[int]) -> list[_Line]:
-        lines = self._lines
-        true_lines = [
-            lines[line_id] for term_id in found for line_id in self._single.get(term_id, ())
-        ]
-        true_lines += self._true_compound_lines(found)
-        return true_lines
+    def _clause_lines(self, kind: int, found: set[int]) -> list[Iterable[int]]:
+        # The ids of the lines of one kind with a clause whose terms are all found, in
+        # chunks, with repeats.
+        single, pairs, many = self._single[kind], self._pairs[kind], self._many[kind]
+        chunks: list[Iterable[int]] = [single[term_id] for term_id in single.keys() & found]
+        for term_id in pairs.keys() & found:
+            others = pairs[term_id]
+            chunks += [others[other] for other in others.keys() & found]
+        for term_id in many.keys() & found:
+            chunks.append([line_id for rest, line_id in many[term_id] if rest <= found])
+        return chunks
 
-    def _true_compound_lines(self, found: set[int]) -> list[_Line]:
-        lines = self._lines
-        true_lines = []
-        evaluated: set[int] = set()
-        for term_id in found:
-            for line_id in self._compound.get(term_id, ()):
-                if line_id in evaluated:
-                    continue
-                evaluated.add(line_id)
-                line = lines[line_id]
-                if line.test is not None and line.test(found):
-                    true_lines.append(line)
-        for line_id in self._always:
-            line = lines[line_id]
-            if line_id not in evaluated and line.test is not None and line.test(found):
-                true_lines.append(line)
-        return true_lines
+    def _true_general_lines(self, found: set[int]) -> list[int]:
+        tests, general = self._tests, self._general
+        candidates: set[int] = set(self._always)
+        for term_id in general.keys() & found:
+            candidates.update(general[term_id])
+        return [line_id for line_id in candidates if tests[line_id](found)]
 
-    def _add_line(self, key: DigestKey, exclusion: bool, order: int, text: str, node: Node) -> int:
-        line_id = self._next_line
-        self._next_line += 1
-        ids = {term: self._terms.acquire(term) for term, _ in iter_terms(node)}
+    def _add_line(self, key: DigestKey, kind: int, order: int, text: str, node: Node) -> int:
+        line_id = self._new_line(key, kind, order, text)
+        # One use of each distinct term, as `_remove_line` releases each once.
+        ids: dict[Term, int] = {}
+        for term in dict.fromkeys(term for term, _ in iter_terms(node)):
+            ids[term] = self._terms.acquire(term)
+        clauses = _clauses(node, ids)
+        if clauses is not None:
+            self._shape[line_id] = (
+                clauses[0][0] if len(clauses) == len(clauses[0]) == 1 else clauses
+            )
+            for clause in clauses:
+                self._post_clause(kind, clause, line_id)
+            return line_id
         positive = tuple(ids[term] for term in positive_terms(node))
-        test = None if isinstance(node, Term) else _compile_test(node, ids)
-        hidden = tuple(ids[term] for term in ids if ids[term] not in positive)
-        line = _Line(key, exclusion, order, text, positive + hidden, test)
-        self._lines[line_id] = line
-
-        postings = self._single if test is None else self._compound
+        test = self._tests[line_id] = _compile_test(node, ids)
+        self._shape[line_id] = (positive, tuple(ids.values()))
         for term_id in positive:
-            postings.setdefault(term_id, []).append(line_id)
-        if test is None:
-            self._single_digests[exclusion].setdefault(positive[0], []).append(key)
+            self._general.setdefault(term_id, array("i")).append(line_id)
         # A line can be true with none of its positive terms found only if it is true with
         # no term found at all, because it can only become false as negated terms appear.
-        if test is not None and test(set()):
+        if test(set()):
             self._always.add(line_id)
         return line_id
 
+    def _new_line(self, key: DigestKey, kind: int, order: int, text: str) -> int:
+        if self._free:
+            line_id = self._free.pop()
+            self._digest[line_id], self._text[line_id] = key, text
+            self._order[line_id], self._exclusion[line_id] = order, kind
+            return line_id
+        self._digest.append(key)
+        self._text.append(text)
+        self._order.append(order)
+        self._exclusion.append(kind)
+        self._shape.append(())
+        return len(self._digest) - 1
 
-def _discard(postings: dict[int, list[Any]], term_id: int, member: object) -> None:
+    def _post_clause(self, kind: int, clause: Clause, line_id: int) -> None:
+        if len(clause) == 1:
+            self._single[kind].setdefault(clause[0], array("i")).append(line_id)
+        elif len(clause) == 2:
+            others = self._pairs[kind].setdefault(clause[0], {})
+            others.setdefault(clause[1], array("i")).append(line_id)
+        else:
+            entry = (frozenset(clause[1:]), line_id)
+            self._many[kind].setdefault(clause[0], []).append(entry)
+
+    def _remove_line(self, line_id: int) -> None:
+        kind, shape = self._exclusion[line_id], self._shape[line_id]
+        if isinstance(shape, int):
+            shape = ((shape,),)
+        if line_id in self._tests:
+            del self._tests[line_id]
+            self._always.discard(line_id)
+            for term_id in shape[0]:
+                _discard(self._general, term_id, line_id)
+            terms = set(shape[1])
+        else:
+            for clause in shape:
+                self._unpost_clause(kind, clause, line_id)
+            terms = {term_id for clause in shape for term_id in clause}
+        for term_id in terms:
+            self._terms.release(term_id)
+        self._shape[line_id] = ()
+        self._text[line_id] = ""
+        self._digest[line_id] = None
+        self._free.append(line_id)
+
+    def _unpost_clause(self, kind: int, clause: Clause, line_id: int) -> None:
+        if len(clause) == 1:
+            _discard(self._single[kind], clause[0], line_id)
+        elif len(clause) == 2:
+            others = self._pairs[kind].get(clause[0], {})
+            _discard(others, clause[1], line_id)
+            if not others:
+                self._pairs[kind].pop(clause[0], None)
+        else:
+            entries = self._many[kind].get(clause[0], [])
+            entries[:] = [entry for entry in entries if entry[1] != line_id]
+            if not entries:
+                self._many[kind].pop(clause[0], None)
+
+
+@lru_cache(maxsize=_PARSE_CACHE_SIZE)
+def _parse_cached(line: str) -> Node:
+    return parse_rule(line)
+
+
+def _parse(line: str, kind: str, index: int) -> Node:
+    # A line that does not parse is parsed again for an error that names its kind and place.
+    try:
+        return _parse_cached(line)
+    except RuleError:
+        return parse_rule(line, kind, index)
+
+
+def _clauses(node: Node, ids: dict[Term, int]) -> Shape | None:
+    # The clauses of a line that is a term, an AND of terms or an OR of those; else None.
+    if isinstance(node, Term):
+        return ((ids[node],),)
+    if isinstance(node, And) and all(isinstance(item, Term) for item in node.items):
+        return (tuple(dict.fromkeys(ids[item] for item in node.items if isinstance(item, Term))),)
+    if isinstance(node, Or):
+        clauses: list[Clause] = []
+        for item in node.items:
+            inner = _clauses(item, ids)
+            if inner is None:
+                return None
+            clauses += inner
+        return tuple(clauses)
+    return None
+
+
+def _discard(postings: dict[int, Any], term_id: int, member: object) -> None:
     members = postings.get(term_id)
     if members is None or member not in members:
         return

@@ -18,6 +18,7 @@ A term like "c++" is checked with its regular expression instead.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -27,11 +28,8 @@ from bot.rules.normalize import WORD_CHAR, WORD_CHAR_PATTERN
 # Splits folded text into [gap, word, gap, word, ..., gap], in one call.
 _WORD_SPLIT = re.compile(f"({WORD_CHAR}+)")
 _JOINERS = " /-"
-# The scan stops joining words once no key starts with what it has joined so far. Keys
-# are compared by their first 4 and first 8 characters, which stops most runs after
-# one or two words of ordinary prose.
-_SHORT_HEAD = 4
-_LONG_HEAD = 8
+# The scan joins the next word only while a key starts with the words joined so far and
+# the first character of the next word, which a binary search of the sorted keys tells.
 
 # One term under a key: its id, its field, the length of the part of the key that spells
 # the term's words without a plural ending, and the offsets in the key where a word of
@@ -39,6 +37,8 @@ _LONG_HEAD = 8
 KeyEntry = tuple[int, Field, int, tuple[int, ...]]
 # One prefix term: its id, its field, its key (its words joined) and its word starts.
 PrefixEntry = tuple[int, Field, str, tuple[int, ...]]
+# What one word of a text finds on its own: term ids, and the characters that may follow.
+WordInfo = tuple[tuple[int, ...], frozenset[str]]
 # Words met in texts are remembered with their prefix terms up to this many words.
 _WORD_CACHE_SIZE = 200_000
 
@@ -100,14 +100,13 @@ def word_starts(words: Sequence[str]) -> tuple[int, ...]:
 class KeyTable:
     """Regular terms by key, for finding all of them in a text with one scan.
 
-    Heads (the first 4 or 8 characters of keys) are kept after their terms are removed,
-    which only makes the scan join a few more words than it needs to.
+    The sorted keys and what each word of the texts finds on its own are worked out when
+    a text is first scanned after a change, and kept until the next change.
     """
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[KeyEntry, ...]] = {}
-        self._short_heads: set[str] = set()
-        self._long_heads: set[str] = set()
+        self._sorted_keys: list[str] | None = None
         self._max_length = 0
         # Prefix terms by their whole key, and by every start of their key of 2 or more
         # characters (see `_find_prefixes_across`).
@@ -116,6 +115,9 @@ class KeyTable:
         self._prefix_lengths: list[int] = []
         # The prefix terms that each word of the text starts with, filled as words are met.
         self._word_prefixes: dict[str, tuple[PrefixEntry, ...]] = {}
+        # By fields, for each word met: the ids of the terms it holds on its own, and the
+        # characters that follow it in the keys longer than it that start with it.
+        self._words: dict[frozenset[Field], dict[str, WordInfo]] = {}
 
     def __len__(self) -> int:
         return len(self._entries) + len(self._prefixes)
@@ -127,9 +129,12 @@ class KeyTable:
             return
         keys, stem_length = term_keys(term)
         entry: KeyEntry = (term_id, term.field, stem_length, word_starts(term.words))
+        alone = (entry,)  # shared by the keys that hold no other term
         for key in keys:
-            self._entries[key] = (*self._entries.get(key, ()), entry)
-            self._add_heads(key)
+            held = self._entries.get(key)
+            self._entries[key] = alone if held is None else (*held, entry)
+            self._note_length(key)
+        self._changed()
 
     def remove(self, term_id: int, term: Term) -> None:
         """Remove a term added with `add`."""
@@ -142,6 +147,7 @@ class KeyTable:
                 self._entries[key] = kept
             else:
                 self._entries.pop(key, None)
+        self._changed()
 
     def _add_prefix(self, term_id: int, term: Term) -> None:
         key = "".join(term.words)
@@ -150,9 +156,9 @@ class KeyTable:
         for length in range(2, len(key) + 1):
             start = key[:length]
             self._prefix_starts[start] = (*self._prefix_starts.get(start, ()), entry)
-        self._add_heads(key)
+        self._note_length(key)
         self._prefix_lengths = sorted({len(key) for key in self._prefixes})
-        self._word_prefixes.clear()
+        self._changed()
 
     def _remove_prefix(self, term_id: int, term: Term) -> None:
         key = "".join(term.words)
@@ -167,14 +173,48 @@ class KeyTable:
                 else:
                     table.pop(start, None)
         self._prefix_lengths = sorted({len(key) for key in self._prefixes})
-        self._word_prefixes.clear()
+        self._changed()
 
-    def _add_heads(self, key: str) -> None:
+    def _note_length(self, key: str) -> None:
         self._max_length = max(self._max_length, len(key))
-        if len(key) > _SHORT_HEAD:
-            self._short_heads.add(key[:_SHORT_HEAD])
-        if len(key) > _LONG_HEAD:
-            self._long_heads.add(key[:_LONG_HEAD])
+
+    def _changed(self) -> None:
+        self._sorted_keys = None
+        self._word_prefixes.clear()
+        self._words.clear()
+
+    def _keys(self) -> list[str]:
+        keys = self._sorted_keys
+        if keys is None:
+            keys = self._sorted_keys = sorted({*self._entries, *self._prefixes})
+        return keys
+
+    def _starts_some(self, joined: str) -> bool:
+        # Whether a key starts with `joined`: such keys sort from its place on.
+        keys = self._keys()
+        place = bisect_left(keys, joined)
+        return place < len(keys) and keys[place].startswith(joined)
+
+    def _following(self, word: str) -> frozenset[str]:
+        # The characters after `word` in the longer keys that start with it, one binary
+        # search per distinct character.
+        keys = self._keys()
+        chars = set()
+        place = bisect_right(keys, word)
+        while place < len(keys) and keys[place].startswith(word):
+            char = keys[place][len(word)]
+            chars.add(char)
+            place = bisect_left(keys, word + chr(ord(char) + 1), place)
+        return frozenset(chars)
+
+    def _learn(self, word: str, fields: Collection[Field], known: dict[str, WordInfo]) -> WordInfo:
+        ids = [term_id for term_id, field, _, _ in self._entries.get(word, ()) if field in fields]
+        ids += [term_id for term_id, field, _, _ in self._prefixes_of_word(word) if field in fields]
+        info = (tuple(ids), self._following(word))
+        if len(known) >= _WORD_CACHE_SIZE:
+            known.clear()
+        known[word] = info
+        return info
 
     def _prefixes_of_word(self, word: str) -> tuple[PrefixEntry, ...]:
         # The prefix terms whose key starts `word`: they occur wherever the word does.
@@ -190,47 +230,44 @@ class KeyTable:
             self._word_prefixes[word] = cached
         return cached
 
-    def find(self, text: TextWords, fields: Collection[Field], found: set[int]) -> None:
+    def find(self, text: TextWords, fields: frozenset[Field], found: set[int]) -> None:
         """Add to `found` the id of every term of one of `fields` that occurs in `text`."""
         if not self._entries and not self._prefixes:
             return
+        known = self._words.setdefault(fields, {})
+        words, joinable = text.words, text.joinable
+        count = len(words)
+        for first, word in enumerate(words):
+            info = known.get(word)
+            if info is None:
+                info = self._learn(word, fields, known)
+            if info[0]:
+                found.update(info[0])
+            if info[1] and first + 1 < count and joinable[first] and words[first + 1][0] in info[1]:
+                self._join(text, first, fields, found)
+
+    def _join(self, text: TextWords, first: int, fields: frozenset[Field], found: set[int]) -> None:
+        # Join the words after `first` while a key starts with the joined words and the
+        # first character of the next word. The caller checked this for the first join.
         entries, starts = self._entries, self._prefix_starts
         words, joinable = text.words, text.joinable
-        short_heads, long_heads = self._short_heads, self._long_heads
-        max_length = self._max_length
-        count = len(words)
-        for first in range(count):
-            key = words[first]
+        key = words[first]
+        last = first
+        while True:
+            following = words[last + 1]
+            if starts:
+                across = starts.get(key + following[0])
+                if across is not None:
+                    _confirm_prefixes(across, text, first, last + 1, fields, found)
+            last += 1
+            key += following
             hit = entries.get(key)
             if hit is not None:
-                _confirm(hit, text, first, first, fields, found)
-            if self._prefixes:
-                _add_found(self._prefixes_of_word(key), fields, found)
-            last = first
-            while last + 1 < count and joinable[last] and len(key) < max_length:
-                if len(key) >= _LONG_HEAD:
-                    if key[:_LONG_HEAD] not in long_heads:
-                        break
-                elif len(key) >= _SHORT_HEAD and key[:_SHORT_HEAD] not in short_heads:
-                    break
-                following = words[last + 1]
-                if starts:
-                    across = starts.get(key + following[0])
-                    if across is not None:
-                        _confirm_prefixes(across, text, first, last + 1, fields, found)
-                last += 1
-                key += following
-                hit = entries.get(key)
-                if hit is not None:
-                    _confirm(hit, text, first, last, fields, found)
-
-
-def _add_found(
-    entries: tuple[PrefixEntry, ...], fields: Collection[Field], found: set[int]
-) -> None:
-    for term_id, field, _, _ in entries:
-        if field in fields:
-            found.add(term_id)
+                _confirm(hit, text, first, last, fields, found)
+            if last + 1 == len(words) or not joinable[last] or len(key) >= self._max_length:
+                return
+            if not self._starts_some(key + words[last + 1][0]):
+                return
 
 
 def _confirm_prefixes(
