@@ -150,12 +150,8 @@ class DigestCog(commands.GroupCog, group_name="digest"):
     @app_commands.command(name="list")
     async def list_digests(self, interaction: discord.Interaction) -> None:
         """List this server's digests with their channel, keywords and schedule."""
-        assert interaction.guild is not None
-        digests = await self.bot.store.list_digests(interaction.guild.id)
+        digests = await self._guild_digests(interaction)
         if not digests:
-            await interaction.response.send_message(
-                "This server has no digests yet. Create one with /digest create.", ephemeral=True
-            )
             return
 
         embeds = [
@@ -167,12 +163,8 @@ class DigestCog(commands.GroupCog, group_name="digest"):
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:
         """Show each digest's state, next post time and last delivery."""
-        assert interaction.guild is not None
-        digests = await self.bot.store.list_digests(interaction.guild.id)
+        digests = await self._guild_digests(interaction)
         if not digests:
-            await interaction.response.send_message(
-                "This server has no digests yet. Create one with /digest create.", ephemeral=True
-            )
             return
 
         embeds = []
@@ -369,6 +361,16 @@ class DigestCog(commands.GroupCog, group_name="digest"):
     ) -> list[app_commands.Choice[str]]:
         """Suggest IANA time zone names containing what was typed."""
         return [app_commands.Choice(name=name, value=name) for name in search_timezones(current)]
+
+    async def _guild_digests(self, interaction: discord.Interaction) -> list[Digest]:
+        """Return the server's digests, or answer that it has none and return an empty list."""
+        assert interaction.guild is not None
+        digests = await self.bot.store.list_digests(interaction.guild.id)
+        if not digests:
+            await interaction.response.send_message(
+                "This server has no digests yet. Create one with /digest create.", ephemeral=True
+            )
+        return digests
 
     async def _get_digest(self, interaction: discord.Interaction, name: str) -> Digest:
         assert interaction.guild_id is not None
