@@ -33,7 +33,7 @@ from bot.rules.index import RuleIndex
 
 REPO = Path(__file__).resolve().parents[1]
 DAYS = REPO.parent / "shared" / "fixtures" / "corpus" / "days"
-# Words that nobody follows on their own; single-word lines skip them.
+# Function words, which no digest follows on their own, so single-word lines skip them.
 STOPWORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "based", "be", "by", "for", "from", "in", "into"}
     | {"is", "it", "its", "of", "on", "or", "our", "that", "the", "their", "this", "to"}

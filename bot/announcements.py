@@ -79,7 +79,7 @@ class AnnouncementSource:
         return merge_announcements(announcements)
 
     def forget(self) -> None:
-        """Drop every cached fetch, so the next call asks arXiv again."""
+        """Drop every cached fetch, so the next call fetches from arXiv again."""
         self._cache.clear()
 
     async def _fetch_category(self, category: str) -> Announcement:

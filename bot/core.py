@@ -32,7 +32,7 @@ CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 class DigestBot(commands.Bot):
-    """A discord.py bot that posts arXiv digests and answers arXiv searches.
+    """A discord.py bot that posts arXiv digests and runs arXiv searches.
 
     Everything that needs the event loop is created in `setup_hook`, which discord.py runs
     once per login, and closed in `close`.

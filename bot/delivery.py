@@ -37,7 +37,7 @@ MAX_LISTED_DATES = 5
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """What one delivery did: the papers it posted, or why it posted nothing."""
+    """The outcome of one delivery: the papers it posted, or why it posted nothing."""
 
     digest_name: str
     announcement_date: dt.date | None

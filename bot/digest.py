@@ -85,7 +85,7 @@ def select_for_digests(
     """Select the papers of one announcement for many digests, reading each paper once.
 
     Returns, for each digest id, what `select_papers` returns for that digest with the
-    posted ids of its channel. The rules are matched with `index` where it holds a
+    posted ids of its channel. The rules are matched with `index` where it contains a
     digest's current lines, and with an index built here for the others. Only the papers
     a digest keeps after its cap are matched with its own `CompiledRule`, for the lines
     and terms. A digest without an id is an error (ValueError); one whose lines do not
@@ -118,7 +118,7 @@ def select_for_digests(
 
 
 def _index_for(digests: Sequence[Digest], index: RuleIndex | None) -> RuleIndex:
-    # Uses `index` when it holds every digest's current lines; otherwise indexes the
+    # Uses `index` when it contains every digest's current lines; otherwise indexes the
     # digests here, leaving out (with a warning) those whose lines do not parse.
     if index is not None and all(
         index.contains_rule(digest.id, digest.keywords, digest.exclusions) for digest in digests

@@ -1,4 +1,4 @@
-"""Why a paper did or did not make a digest, as `/digest why` reports it."""
+"""Explanations of whether a paper made a digest, as `/digest why` reports them."""
 
 from __future__ import annotations
 

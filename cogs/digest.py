@@ -363,7 +363,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         return [app_commands.Choice(name=name, value=name) for name in search_timezones(current)]
 
     async def _guild_digests(self, interaction: discord.Interaction) -> list[Digest]:
-        """Return the server's digests, or answer that it has none and return an empty list."""
+        """Return the server's digests, or reply that it has none and return an empty list."""
         assert interaction.guild is not None
         digests = await self.bot.store.list_digests(interaction.guild.id)
         if not digests:

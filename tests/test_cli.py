@@ -35,7 +35,8 @@ def test_preview_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
     papers = run_json(capsys, "--feed", str(EXAMPLE_FEED), "--keyword", "Bayesian")
     assert papers
     for paper in papers:
-        assert "." in paper["id"] and "v" not in paper["id"]
+        assert "." in paper["id"]
+        assert "v" not in paper["id"]
         assert isinstance(paper["version"], int)
         assert paper["title"]
         assert paper["authors"]

@@ -16,6 +16,25 @@ from tests.paths import ARXIV_FIXTURES, REPO
 FEED = ARXIV_FIXTURES / "rss-cs-2025-11-09-constructed.xml"
 
 
+def process_environment(
+    fake: FakeDiscord, arxiv: ArxivFake, folder: Path, guild_id: int, log_level: str
+) -> dict[str, str]:
+    """Return the environment of an `arxiv-digest run` process that uses both fakes."""
+    return {
+        **os.environ,
+        "DISCORD_TOKEN": fake.token,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bot.db'}",
+        "ARXIV_RSS_URL": arxiv.rss_base_url,
+        "ARXIV_API_URL": arxiv.api_base_url,
+        "ARXIV_REQUEST_INTERVAL": "0",
+        "DEV_GUILD_ID": str(guild_id),
+        "LOG_LEVEL": log_level,
+        "LOOPBACK_DISCORD_API": fake.base_url,
+        "LOOPBACK_DISCORD_GATEWAY": fake.gateway_url,
+        "PYTHONPATH": str(REPO),
+    }
+
+
 async def wait_for_commands(fake: FakeDiscord, timeout: float = 20.0) -> None:
     """Wait until the bot process has synced its slash commands."""
     async with asyncio.timeout(timeout):
@@ -30,25 +49,14 @@ async def test_run_process_creates_and_posts(
     guild = fake_discord.add_guild("Robotics lab")
     channel = guild.add_text_channel("papers")
     admin = guild.add_member(name="admin", permissions=MANAGE_GUILD)
-    environment = {
-        **os.environ,
-        "DISCORD_TOKEN": fake_discord.token,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "ARXIV_RSS_URL": arxiv_fake.rss_base_url,
-        "ARXIV_API_URL": arxiv_fake.api_base_url,
-        "ARXIV_REQUEST_INTERVAL": "0",
-        "DEV_GUILD_ID": str(guild.id),
-        "LOG_LEVEL": "INFO",
-        "LOOPBACK_DISCORD_API": fake_discord.base_url,
-        "LOOPBACK_DISCORD_GATEWAY": fake_discord.gateway_url,
-    }
+    environment = process_environment(fake_discord, arxiv_fake, tmp_path, guild.id, "INFO")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.loopback_launcher",
         "run",
         cwd=tmp_path,
-        env={**environment, "PYTHONPATH": str(REPO)},
+        env=environment,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

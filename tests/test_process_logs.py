@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -12,8 +11,8 @@ from tests.arxiv_server import ArxivFake
 from tests.bot_world import MANAGE_GUILD
 from tests.discord_fake import FakeDiscord
 from tests.log_checks import token_never_logged  # noqa: F401
-from tests.paths import ARXIV_FIXTURES, REPO
-from tests.test_process import wait_for_commands
+from tests.paths import ARXIV_FIXTURES
+from tests.test_process import process_environment, wait_for_commands
 
 FEED = ARXIV_FIXTURES / "rss-cs-2025-11-09-constructed.xml"
 
@@ -25,19 +24,7 @@ async def test_run_process_log_hides_token(
     guild = fake_discord.add_guild("Robotics lab")
     channel = guild.add_text_channel("papers")
     admin = guild.add_member(name="admin", permissions=MANAGE_GUILD)
-    environment = {
-        **os.environ,
-        "DISCORD_TOKEN": fake_discord.token,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "ARXIV_RSS_URL": arxiv_fake.rss_base_url,
-        "ARXIV_API_URL": arxiv_fake.api_base_url,
-        "ARXIV_REQUEST_INTERVAL": "0",
-        "DEV_GUILD_ID": str(guild.id),
-        "LOG_LEVEL": "DEBUG",
-        "LOOPBACK_DISCORD_API": fake_discord.base_url,
-        "LOOPBACK_DISCORD_GATEWAY": fake_discord.gateway_url,
-        "PYTHONPATH": str(REPO),
-    }
+    environment = process_environment(fake_discord, arxiv_fake, tmp_path, guild.id, "DEBUG")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

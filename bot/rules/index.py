@@ -42,7 +42,7 @@ Postings: TypeAlias = "array[int]"
 
 
 class DigestRule(Protocol):
-    """What the index reads from a digest: its id and its keyword and exclusion lines."""
+    """The parts of a digest that the index reads: its id and its keyword and exclusion lines."""
 
     @property
     def id(self) -> int | None: ...

@@ -29,7 +29,7 @@ from bot.rules.normalize import WORD_CHAR, WORD_CHAR_PATTERN
 _WORD_SPLIT = re.compile(f"({WORD_CHAR}+)")
 _JOINERS = " /-"
 # The scan joins the next word only while a key starts with the words joined so far and
-# the first character of the next word, which a binary search of the sorted keys tells.
+# the first character of the next word, as a binary search of the sorted keys shows.
 
 # One term under a key: its id, its field, the length of the part of the key that spells
 # the term's words without a plural ending, and the offsets in the key where a word of
@@ -37,7 +37,7 @@ _JOINERS = " /-"
 KeyEntry = tuple[int, Field, int, tuple[int, ...]]
 # One prefix term: its id, its field, its key (its words joined) and its word starts.
 PrefixEntry = tuple[int, Field, str, tuple[int, ...]]
-# What one word of a text finds on its own: term ids, and the characters that may follow.
+# The matches of one word of a text on its own: term ids, and the characters that may follow.
 WordInfo = tuple[tuple[int, ...], frozenset[str]]
 # Words met in texts are remembered with their prefix terms up to this many words.
 _WORD_CACHE_SIZE = 200_000
