@@ -13,12 +13,21 @@ from hypothesis import strategies as st
 from bot.arxiv import load_feed_file
 from bot.digest import select_for_digests, select_papers
 from bot.models import Digest, Paper
-from bot.rules import PreparedText, RuleError, evaluate_rule, parse_rule, prepare
+from bot.rules import PreparedText, RuleError, compiled, evaluate_rule, parse_rule, prepare
 from bot.rules.index import RuleIndex
 from bot.rules.keys import term_keys
 from tests.paths import ARXIV_FIXTURES, CORPUS
 
 Rule = tuple[list[str], list[str]]
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def matching_steps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run each test with the C extension's steps and again with the Python ones."""
+    if request.param == "compiled":
+        assert compiled.is_built(), "bot.rules._speedups is not built; reinstall the package"
+    monkeypatch.setattr(compiled, "enabled", request.param == "compiled")
+    return str(request.param)
 
 
 @cache

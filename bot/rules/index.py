@@ -11,11 +11,14 @@ matches, or it has none, and none of its exclusion lines does, as `CompiledRule`
 Each line is kept as flat columns indexed by line id, not as an object per line. A
 line that is one term, an AND of terms, or an OR of those is split into clauses (ANDs
 of terms); a clause of one term is found by its term, one of two terms by a lookup of
-its second term among the found ones, and a longer one by a subset test. Only lines
-with NOT or another shape are evaluated as trees.
+its second term among the found ones, and a longer one by a subset test. The postings
+of clauses hold the digest keys themselves, so that the digests of a paper are gathered
+into a set in one pass without a lookup per line. Only lines with NOT or another shape
+are evaluated as trees, and their postings hold line ids.
 
-The index gives the matching digests and their matched keyword lines. The terms to
-highlight come from the digest's own `CompiledRule`, for the papers it posts.
+The index gives the matching digests, and for each the keyword lines that are true for
+the paper. The terms to highlight come from the digest's own `CompiledRule`, for the
+papers it posts.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Protocol, TypeAlias
 
+from bot.rules import compiled
 from bot.rules.errors import RuleError
 from bot.rules.nodes import And, Node, Not, Or, Term, iter_terms, positive_terms
 from bot.rules.normalize import PreparedText
@@ -52,12 +56,17 @@ class DigestRule(Protocol):
     def exclusions(self) -> tuple[str, ...]: ...
 
 
-# A clause is the ids of terms that must all be found; a line of clauses is true when one is.
+# A clause is the ids of terms that must all be found, with at least one, and the
+# complements (`~term_id`, a negative number) of the ids of terms that must not be. A
+# line of clauses is true when one of them is.
 Clause = tuple[int, ...]
 # What the index keeps of a line to remove it: its clauses, or for a line evaluated as a
 # tree, its positive term ids and then all its term ids. A line of one term keeps just
 # that term's id, which is most lines.
 Shape = tuple[Clause, ...]
+# A clause of three or more terms, or with negated terms, posted under its first required
+# term: its other required term ids, its negated term ids, and the digest key.
+ConditionalPosting = tuple[tuple[int, ...], tuple[int, ...], DigestKey]
 # Parsed lines are kept for reuse, since many digests share lines such as single words.
 _PARSE_CACHE_SIZE = 2048
 
@@ -77,19 +86,21 @@ class RuleIndex:
         # Columns by line id; a removed line's id goes to `_free` for reuse.
         self._digest: list[DigestKey] = []
         self._text: list[str] = []
-        self._order: list[int] = []
         self._exclusion = bytearray()
         self._shape: list[Shape | int] = []
         self._free: list[int] = []
-        # Clause postings by kind of line (keyword lines first): line ids by the term of a
-        # one-term clause, by the two terms of a two-term clause, and (rest of the clause,
-        # line id) by the first term of a longer one.
+        # Clause postings by kind of line (keyword lines first). Digest keys are posted by
+        # the term of a one-term clause and by the two terms of a two-term clause. Other
+        # clauses are posted as a `ConditionalPosting` by their first required term.
+        # A key appears once per line posted, so removing a line removes one appearance.
+        # The keys of a term are a tuple, replaced on change, because a tuple holds its
+        # items inline and is read faster than a list.
+        self._single: tuple[dict[int, tuple[DigestKey, ...]], ...] = ({}, {})
+        self._pairs: tuple[dict[int, dict[int, tuple[DigestKey, ...]]], ...] = ({}, {})
+        self._many: tuple[dict[int, list[ConditionalPosting]], ...] = ({}, {})
+        # Lines evaluated as trees, by the ids of their positive terms, and their tests.
         # Line ids are held in arrays of machine integers, which take a quarter of the
         # memory of lists of int objects.
-        self._single: tuple[dict[int, Postings], ...] = ({}, {})
-        self._pairs: tuple[dict[int, dict[int, Postings]], ...] = ({}, {})
-        self._many: tuple[dict[int, list[tuple[frozenset[int], int]]], ...] = ({}, {})
-        # Lines evaluated as trees, by the ids of their positive terms, and their tests.
         self._general: dict[int, Postings] = {}
         self._tests: dict[int, LineTest] = {}
         # Lines that can be true with none of their positive terms found.
@@ -143,12 +154,9 @@ class RuleIndex:
         """
         if isinstance(keywords, str) or isinstance(exclusions, str):
             raise TypeError("RuleIndex.add takes sequences of lines, not a single string")
-        parsed = [
-            (0, index, line, _parse(line, "keyword", index)) for index, line in enumerate(keywords)
-        ]
+        parsed = [(0, line, _parse(line, "keyword", index)) for index, line in enumerate(keywords)]
         parsed += [
-            (1, index, line, _parse(line, "exclusion", index))
-            for index, line in enumerate(exclusions)
+            (1, line, _parse(line, "exclusion", index)) for index, line in enumerate(exclusions)
         ]
         self.remove(key)
 
@@ -156,8 +164,8 @@ class RuleIndex:
         if not keywords:
             self._without_keywords.add(key)
         line_ids = self._digest_lines[key] = array("i")
-        for kind, order, text, node in parsed:
-            line_ids.append(self._add_line(key, kind, order, text, node))
+        for kind, text, node in parsed:
+            line_ids.append(self._add_line(key, kind, text, node))
         log.debug("Indexed %d lines of digest %r", len(line_ids), key)
 
     def remove(self, key: DigestKey) -> bool:
@@ -176,28 +184,15 @@ class RuleIndex:
         the paper has an empty tuple, as `RuleMatch.lines` is then.
         """
         found = self._terms.find(text)
-        digest = self._digest
-        excluded: set[DigestKey] = set()
-        for chunk in self._clause_lines(1, found):
-            excluded.update(map(digest.__getitem__, chunk))
-        matched: dict[DigestKey, set[int]] = {}
-        general = self._true_general_lines(found)
-        for line_id in general:
-            if self._exclusion[line_id]:
-                excluded.add(digest[line_id])
-        for chunk in (*self._clause_lines(0, found), general):
-            for line_id in chunk:
-                key = digest[line_id]
-                if key not in excluded and not self._exclusion[line_id]:
-                    matched.setdefault(key, set()).add(line_id)
-
-        order, texts = self._order, self._text
+        texts, exclusion = self._text, self._exclusion
         result: dict[DigestKey, tuple[str, ...]] = {}
-        for key, lines in matched.items():
-            result[key] = tuple(texts[line] for line in sorted(lines, key=order.__getitem__))
-        for key in self._without_keywords:
-            if key not in excluded:
-                result[key] = ()
+        for key in self._select(found):
+            # A digest's line ids are in the order of its keyword lines, then exclusions.
+            result[key] = tuple(
+                texts[line_id]
+                for line_id in self._digest_lines[key]
+                if not exclusion[line_id] and self._is_true(line_id, found)
+            )
         return result
 
     def match_keys(self, text: PreparedText) -> set[DigestKey]:
@@ -205,28 +200,54 @@ class RuleIndex:
 
         This is `match` without collecting lines, for a paper that many digests select.
         """
-        found = self._terms.find(text)
+        return self._select(self._terms.find(text))
+
+    def _select(self, found: set[int]) -> set[DigestKey]:
+        # The keys of the digests with a true keyword line, or none, and no true exclusion
+        # line.
+        selected = self._clause_keys(0, found)
+        excluded = self._clause_keys(1, found) if self._has_clauses(1) else set()
         digest = self._digest
-        # One pass in C over all the postings costs less than a call per found term.
-        selected = set(map(digest.__getitem__, chain.from_iterable(self._clause_lines(0, found))))
-        excluded = set(map(digest.__getitem__, chain.from_iterable(self._clause_lines(1, found))))
         for line_id in self._true_general_lines(found):
             (excluded if self._exclusion[line_id] else selected).add(digest[line_id])
         selected |= self._without_keywords
         selected -= excluded
         return selected
 
-    def _clause_lines(self, kind: int, found: set[int]) -> list[Iterable[int]]:
-        # The ids of the lines of one kind with a clause whose terms are all found, in
-        # chunks, with repeats.
+    def _clause_keys(self, kind: int, found: set[int]) -> set[DigestKey]:
+        # The keys of the digests with a line of one kind with a clause whose terms are
+        # all found.
         single, pairs, many = self._single[kind], self._pairs[kind], self._many[kind]
-        chunks: list[Iterable[int]] = [single[term_id] for term_id in single.keys() & found]
+        speedups = compiled.speedups()
+        if speedups is not None:
+            keys: set[DigestKey] = speedups.gather_keys(found, single, pairs, many)
+            return keys
+        # One pass in C over all the postings costs less than a call per found term.
+        chunks = list(map(single.__getitem__, single.keys() & found))
         for term_id in pairs.keys() & found:
             others = pairs[term_id]
-            chunks += [others[other] for other in others.keys() & found]
+            chunks += map(others.__getitem__, others.keys() & found)
+        keys = set(chain.from_iterable(chunks))
         for term_id in many.keys() & found:
-            chunks.append([line_id for rest, line_id in many[term_id] if rest <= found])
-        return chunks
+            keys.update(
+                key
+                for rest, negated, key in many[term_id]
+                if found.issuperset(rest) and found.isdisjoint(negated)
+            )
+        return keys
+
+    def _has_clauses(self, kind: int) -> bool:
+        return bool(self._single[kind] or self._pairs[kind] or self._many[kind])
+
+    def _is_true(self, line_id: int, found: set[int]) -> bool:
+        # Whether a line is true for a paper with the terms `found`.
+        test = self._tests.get(line_id)
+        if test is not None:
+            return test(found)
+        shape = self._shape[line_id]
+        if isinstance(shape, int):
+            return shape in found
+        return any(_clause_is_true(clause, found) for clause in shape)
 
     def _true_general_lines(self, found: set[int]) -> list[int]:
         tests, general = self._tests, self._general
@@ -235,8 +256,8 @@ class RuleIndex:
             candidates.update(general[term_id])
         return [line_id for line_id in candidates if tests[line_id](found)]
 
-    def _add_line(self, key: DigestKey, kind: int, order: int, text: str, node: Node) -> int:
-        line_id = self._new_line(key, kind, order, text)
+    def _add_line(self, key: DigestKey, kind: int, text: str, node: Node) -> int:
+        line_id = self._new_line(key, kind, text)
         # One use of each distinct term, as `_remove_line` releases each once.
         ids: dict[Term, int] = {}
         for term in dict.fromkeys(term for term, _ in iter_terms(node)):
@@ -247,7 +268,7 @@ class RuleIndex:
                 clauses[0][0] if len(clauses) == len(clauses[0]) == 1 else clauses
             )
             for clause in clauses:
-                self._post_clause(kind, clause, line_id)
+                self._post_clause(kind, clause, key)
             return line_id
         positive = tuple(ids[term] for term in positive_terms(node))
         test = self._tests[line_id] = _compile_test(node, ids)
@@ -260,28 +281,27 @@ class RuleIndex:
             self._always.add(line_id)
         return line_id
 
-    def _new_line(self, key: DigestKey, kind: int, order: int, text: str) -> int:
+    def _new_line(self, key: DigestKey, kind: int, text: str) -> int:
         if self._free:
             line_id = self._free.pop()
             self._digest[line_id], self._text[line_id] = key, text
-            self._order[line_id], self._exclusion[line_id] = order, kind
+            self._exclusion[line_id] = kind
             return line_id
         self._digest.append(key)
         self._text.append(text)
-        self._order.append(order)
         self._exclusion.append(kind)
         self._shape.append(())
         return len(self._digest) - 1
 
-    def _post_clause(self, kind: int, clause: Clause, line_id: int) -> None:
+    def _post_clause(self, kind: int, clause: Clause, key: DigestKey) -> None:
         if len(clause) == 1:
-            self._single[kind].setdefault(clause[0], array("i")).append(line_id)
-        elif len(clause) == 2:
+            _post(self._single[kind], clause[0], key)
+        elif len(clause) == 2 and clause[1] >= 0:
             others = self._pairs[kind].setdefault(clause[0], {})
-            others.setdefault(clause[1], array("i")).append(line_id)
+            _post(others, clause[1], key)
         else:
-            entry = (frozenset(clause[1:]), line_id)
-            self._many[kind].setdefault(clause[0], []).append(entry)
+            first, entry = _conditional_posting(clause, key)
+            self._many[kind].setdefault(first, []).append(entry)
 
     def _remove_line(self, line_id: int) -> None:
         kind, shape = self._exclusion[line_id], self._shape[line_id]
@@ -295,8 +315,10 @@ class RuleIndex:
             terms = set(shape[1])
         else:
             for clause in shape:
-                self._unpost_clause(kind, clause, line_id)
-            terms = {term_id for clause in shape for term_id in clause}
+                self._unpost_clause(kind, clause, self._digest[line_id])
+            terms = {
+                term_id if term_id >= 0 else ~term_id for clause in shape for term_id in clause
+            }
         for term_id in terms:
             self._terms.release(term_id)
         self._shape[line_id] = ()
@@ -304,19 +326,20 @@ class RuleIndex:
         self._digest[line_id] = None
         self._free.append(line_id)
 
-    def _unpost_clause(self, kind: int, clause: Clause, line_id: int) -> None:
+    def _unpost_clause(self, kind: int, clause: Clause, key: DigestKey) -> None:
         if len(clause) == 1:
-            _discard(self._single[kind], clause[0], line_id)
-        elif len(clause) == 2:
+            _unpost(self._single[kind], clause[0], key)
+        elif len(clause) == 2 and clause[1] >= 0:
             others = self._pairs[kind].get(clause[0], {})
-            _discard(others, clause[1], line_id)
+            _unpost(others, clause[1], key)
             if not others:
                 self._pairs[kind].pop(clause[0], None)
         else:
-            entries = self._many[kind].get(clause[0], [])
-            entries[:] = [entry for entry in entries if entry[1] != line_id]
+            first, entry = _conditional_posting(clause, key)
+            entries = self._many[kind].get(first, [])
+            entries.remove(entry)
             if not entries:
-                self._many[kind].pop(clause[0], None)
+                self._many[kind].pop(first, None)
 
 
 @lru_cache(maxsize=_PARSE_CACHE_SIZE)
@@ -333,11 +356,20 @@ def _parse(line: str, kind: str, index: int) -> Node:
 
 
 def _clauses(node: Node, ids: dict[Term, int]) -> Shape | None:
-    # The clauses of a line that is a term, an AND of terms or an OR of those; else None.
+    # The clauses of a line that is a term, an AND of terms and negated terms with at
+    # least one term, or an OR of those; else None. Required terms come first.
     if isinstance(node, Term):
         return ((ids[node],),)
-    if isinstance(node, And) and all(isinstance(item, Term) for item in node.items):
-        return (tuple(dict.fromkeys(ids[item] for item in node.items if isinstance(item, Term))),)
+    if isinstance(node, And) and all(_is_term_or_negated(item) for item in node.items):
+        required = [ids[item] for item in node.items if isinstance(item, Term)]
+        negated = [
+            ~ids[item.item]
+            for item in node.items
+            if isinstance(item, Not) and isinstance(item.item, Term)
+        ]
+        if not required:
+            return None
+        return (tuple(dict.fromkeys(required + negated)),)
     if isinstance(node, Or):
         clauses: list[Clause] = []
         for item in node.items:
@@ -347,6 +379,33 @@ def _clauses(node: Node, ids: dict[Term, int]) -> Shape | None:
             clauses += inner
         return tuple(clauses)
     return None
+
+
+def _clause_is_true(clause: Clause, found: set[int]) -> bool:
+    return all((term_id in found) == (term_id >= 0) for term_id in clause)
+
+
+def _conditional_posting(clause: Clause, key: DigestKey) -> tuple[int, ConditionalPosting]:
+    # The first required term of a clause, and its posting under that term.
+    required = [term_id for term_id in clause if term_id >= 0]
+    negated = tuple(~term_id for term_id in clause if term_id < 0)
+    return required[0], (tuple(required[1:]), negated, key)
+
+
+def _post(postings: dict[int, tuple[DigestKey, ...]], term_id: int, key: DigestKey) -> None:
+    postings[term_id] = (*postings.get(term_id, ()), key)
+
+
+def _unpost(postings: dict[int, tuple[DigestKey, ...]], term_id: int, key: DigestKey) -> None:
+    # Remove one appearance of `key`.
+    keys = list(postings.get(term_id, ()))
+    if key not in keys:
+        return
+    keys.remove(key)
+    if keys:
+        postings[term_id] = tuple(keys)
+    else:
+        del postings[term_id]
 
 
 def _discard(postings: dict[int, Any], term_id: int, member: object) -> None:
@@ -368,7 +427,20 @@ def _compile_test(node: Node, ids: dict[Term, int]) -> LineTest:
     if isinstance(node, And) and all(isinstance(item, Term) for item in node.items):
         required = frozenset(ids[item] for item in node.items if isinstance(item, Term))
         return required.issubset
+    if isinstance(node, And) and all(_is_term_or_negated(item) for item in node.items):
+        # Such as `transformer ANDNOT survey`: two set operations instead of a call per item.
+        required = frozenset(ids[item] for item in node.items if isinstance(item, Term))
+        negated = frozenset(
+            ids[item.item]
+            for item in node.items
+            if isinstance(item, Not) and isinstance(item.item, Term)
+        )
+        return lambda found: required <= found and negated.isdisjoint(found)
     tests = tuple(_compile_test(item, ids) for item in node.items)
     if isinstance(node, And):
         return lambda found: all(test(found) for test in tests)
     return lambda found: any(test(found) for test in tests)
+
+
+def _is_term_or_negated(node: Node) -> bool:
+    return isinstance(node, Term) or (isinstance(node, Not) and isinstance(node.item, Term))

@@ -18,10 +18,12 @@ A term like "c++" is checked with its regular expression instead.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Sequence
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
+from bot.rules import compiled
 from bot.rules.nodes import Field, Term
 from bot.rules.normalize import WORD_CHAR, WORD_CHAR_PATTERN
 
@@ -31,14 +33,16 @@ _JOINERS = " /-"
 # The scan joins the next word only while a key starts with the words joined so far and
 # the first character of the next word, as a binary search of the sorted keys shows.
 
-# One term under a key: its id, its field, the length of the part of the key that spells
-# the term's words without a plural ending, and the offsets in the key where a word of
-# the term starts, after the first.
-KeyEntry = tuple[int, Field, int, tuple[int, ...]]
-# One prefix term: its id, its field, its key (its words joined) and its word starts.
-PrefixEntry = tuple[int, Field, str, tuple[int, ...]]
-# The matches of one word of a text on its own: term ids, and the characters that may follow.
-WordInfo = tuple[tuple[int, ...], frozenset[str]]
+# Fields as bits, so that a term's field is tested against the fields of a text with `&`
+# (hashing an Enum member runs Python code).
+FIELD_BITS = {Field.ALL: 1, Field.TITLE: 2, Field.ABSTRACT: 4, Field.AUTHOR: 8}
+
+# One term under a key: its id, its field bit, the length of the part of the key that
+# spells the term's words without a plural ending, and the offsets in the key where a
+# word of the term starts, after the first.
+KeyEntry = tuple[int, int, int, tuple[int, ...]]
+# One prefix term: its id, its field bit, its key (its words joined) and its word starts.
+PrefixEntry = tuple[int, int, str, tuple[int, ...]]
 # Words met in texts are remembered with their prefix terms up to this many words.
 _WORD_CACHE_SIZE = 200_000
 
@@ -107,6 +111,7 @@ class KeyTable:
     def __init__(self) -> None:
         self._entries: dict[str, tuple[KeyEntry, ...]] = {}
         self._sorted_keys: list[str] | None = None
+        self._filter: bytearray | None = None
         self._max_length = 0
         # Prefix terms by their whole key, and by every start of their key of 2 or more
         # characters (see `_find_prefixes_across`).
@@ -115,9 +120,8 @@ class KeyTable:
         self._prefix_lengths: list[int] = []
         # The prefix terms that each word of the text starts with, filled as words are met.
         self._word_prefixes: dict[str, tuple[PrefixEntry, ...]] = {}
-        # By fields, for each word met: the ids of the terms it holds on its own, and the
-        # characters that follow it in the keys longer than it that start with it.
-        self._words: dict[frozenset[Field], dict[str, WordInfo]] = {}
+        # By fields, for each word met: the ids of the terms it holds on its own.
+        self._words: dict[int, dict[str, tuple[int, ...]]] = {}
 
     def __len__(self) -> int:
         return len(self._entries) + len(self._prefixes)
@@ -128,7 +132,7 @@ class KeyTable:
             self._add_prefix(term_id, term)
             return
         keys, stem_length = term_keys(term)
-        entry: KeyEntry = (term_id, term.field, stem_length, word_starts(term.words))
+        entry: KeyEntry = (term_id, FIELD_BITS[term.field], stem_length, word_starts(term.words))
         alone = (entry,)  # shared by the keys that hold no other term
         for key in keys:
             held = self._entries.get(key)
@@ -151,7 +155,7 @@ class KeyTable:
 
     def _add_prefix(self, term_id: int, term: Term) -> None:
         key = "".join(term.words)
-        entry: PrefixEntry = (term_id, term.field, key, word_starts(term.words))
+        entry: PrefixEntry = (term_id, FIELD_BITS[term.field], key, word_starts(term.words))
         self._prefixes[key] = (*self._prefixes.get(key, ()), entry)
         for length in range(2, len(key) + 1):
             start = key[:length]
@@ -180,8 +184,15 @@ class KeyTable:
 
     def _changed(self) -> None:
         self._sorted_keys = None
+        self._filter = None
         self._word_prefixes.clear()
         self._words.clear()
+
+    def _compiled_filter(self, speedups: ModuleType) -> bytearray:
+        # The Bloom filter of the compiled scan, built from the keys after each change.
+        if self._filter is None:
+            self._filter = speedups.build_filter(self._entries, self._prefixes, self._prefix_starts)
+        return self._filter
 
     def _keys(self) -> list[str]:
         keys = self._sorted_keys
@@ -195,26 +206,14 @@ class KeyTable:
         place = bisect_left(keys, joined)
         return place < len(keys) and keys[place].startswith(joined)
 
-    def _following(self, word: str) -> frozenset[str]:
-        # The characters after `word` in the longer keys that start with it, one binary
-        # search per distinct character.
-        keys = self._keys()
-        chars = set()
-        place = bisect_right(keys, word)
-        while place < len(keys) and keys[place].startswith(word):
-            char = keys[place][len(word)]
-            chars.add(char)
-            place = bisect_left(keys, word + chr(ord(char) + 1), place)
-        return frozenset(chars)
-
-    def _learn(self, word: str, fields: Collection[Field], known: dict[str, WordInfo]) -> WordInfo:
-        ids = [term_id for term_id, field, _, _ in self._entries.get(word, ()) if field in fields]
-        ids += [term_id for term_id, field, _, _ in self._prefixes_of_word(word) if field in fields]
-        info = (tuple(ids), self._following(word))
+    def _learn(self, word: str, fields: int, known: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+        # The ids of the terms that `word` holds on its own, remembered in `known`.
+        ids = [term_id for term_id, field, _, _ in self._entries.get(word, ()) if field & fields]
+        ids += [term_id for term_id, field, _, _ in self._prefixes_of_word(word) if field & fields]
         if len(known) >= _WORD_CACHE_SIZE:
             known.clear()
-        known[word] = info
-        return info
+        alone = known[word] = tuple(ids)
+        return alone
 
     def _prefixes_of_word(self, word: str) -> tuple[PrefixEntry, ...]:
         # The prefix terms whose key starts `word`: they occur wherever the word does.
@@ -230,23 +229,45 @@ class KeyTable:
             self._word_prefixes[word] = cached
         return cached
 
-    def find(self, text: TextWords, fields: frozenset[Field], found: set[int]) -> None:
-        """Add to `found` the id of every term of one of `fields` that occurs in `text`."""
+    def find(self, folded: str, fields: int, found: set[int]) -> None:
+        """Add to `found` the id of every term that occurs in `folded` with a field among
+        `fields`, a sum of `FIELD_BITS`."""
         if not self._entries and not self._prefixes:
             return
         known = self._words.setdefault(fields, {})
+        speedups = compiled.speedups()
+        if speedups is not None:
+            speedups.find_terms(
+                folded,
+                fields,
+                found,
+                known,
+                _WORD_CACHE_SIZE,
+                self._entries,
+                self._prefixes,
+                self._prefix_lengths,
+                self._prefix_starts,
+                self._compiled_filter(speedups),
+                self._max_length,
+            )
+            return
+        text = split_text(folded)
         words, joinable = text.words, text.joinable
         count = len(words)
         for first, word in enumerate(words):
-            info = known.get(word)
-            if info is None:
-                info = self._learn(word, fields, known)
-            if info[0]:
-                found.update(info[0])
-            if info[1] and first + 1 < count and joinable[first] and words[first + 1][0] in info[1]:
+            alone = known.get(word)
+            if alone is None:
+                alone = self._learn(word, fields, known)
+            if alone:
+                found.update(alone)
+            if (
+                first + 1 < count
+                and joinable[first]
+                and self._starts_some(word + words[first + 1][0])
+            ):
                 self._join(text, first, fields, found)
 
-    def _join(self, text: TextWords, first: int, fields: frozenset[Field], found: set[int]) -> None:
+    def _join(self, text: TextWords, first: int, fields: int, found: set[int]) -> None:
         # Join the words after `first` while a key starts with the joined words and the
         # first character of the next word. The caller checked this for the first join.
         entries, starts = self._entries, self._prefix_starts
@@ -275,7 +296,7 @@ def _confirm_prefixes(
     text: TextWords,
     first: int,
     last: int,
-    fields: Collection[Field],
+    fields: int,
     found: set[int],
 ) -> None:
     # Each entry's key starts with the words first..last-1 of the text and the first
@@ -283,7 +304,7 @@ def _confirm_prefixes(
     # gap it crosses is allowed.
     joined = "".join(text.words[first : last + 1])
     for term_id, field, key, starts in entries:
-        if term_id in found or field not in fields or not joined.startswith(key):
+        if term_id in found or not field & fields or not joined.startswith(key):
             continue
         if _gaps_allowed(text, first, last, len(key), starts):
             found.add(term_id)
@@ -294,13 +315,13 @@ def _confirm(
     text: TextWords,
     first: int,
     last: int,
-    fields: Collection[Field],
+    fields: int,
     found: set[int],
 ) -> None:
     # The words first..last of the text spell a key; a term under it occurs there when
     # each gap between those words is allowed at its offset in the key.
     for term_id, field, stem_length, starts in hit:
-        if term_id in found or field not in fields:
+        if term_id in found or not field & fields:
             continue
         if first == last or _gaps_allowed(text, first, last, stem_length, starts):
             found.add(term_id)

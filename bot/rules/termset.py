@@ -12,14 +12,14 @@ papers without it:
 
 from __future__ import annotations
 
-from bot.rules.keys import KeyTable, is_regular, split_text
+from bot.rules.keys import FIELD_BITS, KeyTable, is_regular
 from bot.rules.nodes import Field, Term
 from bot.rules.normalize import PreparedText
 from bot.rules.terms import CompiledTerm, compile_term
 
-_TITLE_FIELDS = frozenset({Field.ALL, Field.TITLE})
-_ABSTRACT_FIELDS = frozenset({Field.ALL, Field.ABSTRACT})
-_AUTHOR_FIELDS = frozenset({Field.AUTHOR})
+_TITLE_FIELDS = FIELD_BITS[Field.ALL] | FIELD_BITS[Field.TITLE]
+_ABSTRACT_FIELDS = FIELD_BITS[Field.ALL] | FIELD_BITS[Field.ABSTRACT]
+_AUTHOR_FIELDS = FIELD_BITS[Field.AUTHOR]
 
 
 class TermSet:
@@ -64,12 +64,10 @@ class TermSet:
     def find(self, text: PreparedText) -> set[int]:
         """Return the ids of the terms that occur in their fields of a prepared paper."""
         found: set[int] = set()
-        title = split_text(text.folded[: text.title_end])
-        abstract = split_text(text.folded[text.title_end + 1 :])
-        self._body.find(title, _TITLE_FIELDS, found)
-        self._body.find(abstract, _ABSTRACT_FIELDS, found)
+        self._body.find(text.folded[: text.title_end], _TITLE_FIELDS, found)
+        self._body.find(text.folded[text.title_end + 1 :], _ABSTRACT_FIELDS, found)
         if len(self._authors):
-            self._authors.find(split_text(text.authors.folded), _AUTHOR_FIELDS, found)
+            self._authors.find(text.authors.folded, _AUTHOR_FIELDS, found)
         for term_id, compiled in self._checked.items():
             if compiled.occurs_in(text):
                 found.add(term_id)
