@@ -393,3 +393,12 @@ def test_match_or_line_once() -> None:
     index = RuleIndex()
     index.add(1, ["graph OR tensor"])
     assert index.match(prepare("Graph tensor networks", "")) == {1: ("graph OR tensor",)}
+
+
+def test_match_line_negating_its_term() -> None:
+    index = RuleIndex()
+    index.add(1, ["graph", "graph ANDNOT graph"])
+    index.add(2, ["graph ANDNOT graph"])
+    text = prepare("Graph networks", "")
+    assert index.match(text) == {1: ("graph",)}
+    assert index.match_keys(text) == {1}

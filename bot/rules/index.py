@@ -79,6 +79,7 @@ class RuleIndex:
     """
 
     def __init__(self) -> None:
+        self._revision = 0
         self._terms = TermSet()
         self._digest_lines: dict[DigestKey, Postings] = {}
         self._rules: dict[DigestKey, tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -131,6 +132,11 @@ class RuleIndex:
         return key in self._rules
 
     @property
+    def revision(self) -> int:
+        """A number that changes whenever a digest is added, replaced or removed."""
+        return self._revision
+
+    @property
     def term_count(self) -> int:
         """The number of distinct terms indexed."""
         return len(self._terms)
@@ -160,6 +166,7 @@ class RuleIndex:
         ]
         self.remove(key)
 
+        self._revision += 1
         self._rules[key] = (tuple(keywords), tuple(exclusions))
         if not keywords:
             self._without_keywords.add(key)
@@ -172,6 +179,7 @@ class RuleIndex:
         """Remove a digest's lines; return whether the digest was indexed."""
         if self._rules.pop(key, None) is None:
             return False
+        self._revision += 1
         self._without_keywords.discard(key)
         for line_id in self._digest_lines.pop(key):
             self._remove_line(line_id)
@@ -184,15 +192,19 @@ class RuleIndex:
         the paper has an empty tuple, as `RuleMatch.lines` is then.
         """
         found = self._terms.find(text)
-        texts, exclusion = self._text, self._exclusion
+        texts, exclusion, shapes = self._text, self._exclusion, self._shape
         result: dict[DigestKey, tuple[str, ...]] = {}
         for key in self._select(found):
+            lines = []
             # A digest's line ids are in the order of its keyword lines, then exclusions.
-            result[key] = tuple(
-                texts[line_id]
-                for line_id in self._digest_lines[key]
-                if not exclusion[line_id] and self._is_true(line_id, found)
-            )
+            for line_id in self._digest_lines[key]:
+                if exclusion[line_id]:
+                    continue
+                shape = shapes[line_id]
+                # Most lines are one term, kept as its id: test it here without a call.
+                if shape in found if isinstance(shape, int) else self._is_true(line_id, found):
+                    lines.append(texts[line_id])
+            result[key] = tuple(lines)
         return result
 
     def match_keys(self, text: PreparedText) -> set[DigestKey]:
@@ -382,7 +394,7 @@ def _clauses(node: Node, ids: dict[Term, int]) -> Shape | None:
 
 
 def _clause_is_true(clause: Clause, found: set[int]) -> bool:
-    return all((term_id in found) == (term_id >= 0) for term_id in clause)
+    return all(term_id in found if term_id >= 0 else ~term_id not in found for term_id in clause)
 
 
 def _conditional_posting(clause: Clause, key: DigestKey) -> tuple[int, ConditionalPosting]:
