@@ -19,6 +19,7 @@ from bot.rules import RuleError
 from bot.rules.index import RuleIndex
 from bot.scheduler import DigestScheduler, previous_run_time
 from bot.settings import DEFAULT_REQUEST_INTERVAL, Settings
+from bot.shared_matches import SharedMatches
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,8 @@ class DigestBot(commands.Bot):
             min_interval=self.settings.arxiv_request_interval,
         )
         self._announcements = AnnouncementSource(self._arxiv, self._store)
-        self._deliverer = Deliverer(self, self._store, self._announcements)
+        matches = SharedMatches(lambda: self._rule_index)
+        self._deliverer = Deliverer(self, self._store, self._announcements, matches)
 
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -17,6 +17,7 @@ from bot.digest import select_papers
 from bot.models import Announcement, Digest, SelectedPaper
 from bot.reconcile import reconcile
 from bot.render import digest_header, format_date, pack_embeds, paper_embed, safe_markdown
+from bot.shared_matches import SharedMatches
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,19 @@ def header_line(digest: Digest, date: dt.date, count: int, matched: int) -> str:
 class Deliverer:
     """Select, render and post digests, recording every posted paper."""
 
-    def __init__(self, client: discord.Client, store: Store, source: AnnouncementSource) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        store: Store,
+        source: AnnouncementSource,
+        matches: SharedMatches | None = None,
+    ) -> None:
         self._client = client
         self._store = store
         self._source = source
+        # The papers each digest's lines select, matched once per announcement for every
+        # digest; without it each delivery matches the announcement against its own lines.
+        self._matches = matches
         # One delivery at a time per channel, so a scheduled run, a catch-up and a manual
         # post cannot select the same papers before either has recorded them.
         self._channel_locks: dict[int, asyncio.Lock] = {}
@@ -246,7 +256,15 @@ class Deliverer:
         ids = [paper.id for paper in announcement.papers]
         posted_ids = await self._store.posted_paper_ids(channel_id, ids)
         uncapped = dataclasses.replace(digest, max_papers=UNLIMITED_PAPERS)
-        return select_papers(uncapped, announcement.papers, posted_ids=posted_ids)
+        shared = None
+        if self._matches is not None:
+            shared = self._matches.candidates(digest, announcement.papers)
+        if shared is None:
+            return select_papers(uncapped, announcement.papers, posted_ids=posted_ids)
+        # `select_papers` applies the category, announce-type and posted filters and
+        # matches the few candidates again for their lines and terms.
+        candidates, texts = shared
+        return select_papers(uncapped, candidates, posted_ids=posted_ids, texts=texts)
 
     async def _send(
         self,
