@@ -396,3 +396,25 @@ async def test_rule_index_follows_changes(world: BotWorld) -> None:
 
     assert indexed_after_create
     assert not indexed_after_remove
+
+
+async def test_scheduled_digests_share_one_match(
+    world: BotWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = expected_ids()
+    caplog.set_level("INFO", logger="bot.shared_matches")
+    async with start_bot(world) as bot:
+        await create_digest(world)
+        await create_digest(world, name="Robots", keywords="robot")
+        digests = await bot.store.list_digests(world.guild_id)
+        first = next(digest for digest in digests if digest.name == "Vision-language")
+        second = next(digest for digest in digests if digest.name == "Robots")
+        assert first.id is not None and second.id is not None
+        await trigger_job(bot, first.id)
+        posted_first = posted_paper_ids(world.posted())
+        await trigger_job(bot, second.id)
+
+    matched = [record for record in caplog.records if record.name == "bot.shared_matches"]
+    assert len(matched) == 1
+    assert "against 2 digests" in matched[0].getMessage()
+    assert posted_first == expected
