@@ -110,4 +110,4 @@ def test_gather_rejects_list_postings() -> None:
     speedups = compiled.speedups()
     assert speedups is not None
     with pytest.raises(TypeError, match="tuples"):
-        speedups.gather_keys({1}, {1: [5]}, {}, {})
+        speedups.gather_keys({1}, {1: ([5], None, None)})

@@ -553,12 +553,30 @@ add_conditional(PyObject *selected, PyObject *found, PyObject *entries)
     return 0;
 }
 
+/* Add the keys that one term's postings, a `TermPostings` tuple, select given `found`. */
+static int
+add_term(PyObject *selected, PyObject *found, PyObject *postings)
+{
+    if (!PyTuple_Check(postings) || PyTuple_GET_SIZE(postings) != 3) {
+        PyErr_SetString(PyExc_TypeError, "the postings of a term must be a 3-tuple");
+        return -1;
+    }
+    if (add_all(selected, PyTuple_GET_ITEM(postings, 0)) < 0)
+        return -1;
+    PyObject *pairs = PyTuple_GET_ITEM(postings, 1);
+    if (pairs != Py_None && add_found_pairs(selected, found, pairs) < 0)
+        return -1;
+    PyObject *conditional = PyTuple_GET_ITEM(postings, 2);
+    if (conditional != Py_None && add_conditional(selected, found, conditional) < 0)
+        return -1;
+    return 0;
+}
+
 static PyObject *
 gather_keys(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *found, *single, *pairs, *conditional;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PySet_Type, &found, &PyDict_Type, &single,
-                          &PyDict_Type, &pairs, &PyDict_Type, &conditional))
+    PyObject *found, *postings;
+    if (!PyArg_ParseTuple(args, "O!O!", &PySet_Type, &found, &PyDict_Type, &postings))
         return NULL;
     PyObject *selected = PySet_New(NULL);
     PyObject *iterator = selected == NULL ? NULL : PyObject_GetIter(found);
@@ -569,25 +587,11 @@ gather_keys(PyObject *Py_UNUSED(module), PyObject *args)
     PyObject *term_id;
     int status = 0;
     while (status == 0 && (term_id = PyIter_Next(iterator)) != NULL) {
-        PyObject *keys = PyDict_GetItemWithError(single, term_id);
-        if (keys != NULL)
-            status = add_all(selected, keys);
+        PyObject *term_postings = PyDict_GetItemWithError(postings, term_id);
+        if (term_postings != NULL)
+            status = add_term(selected, found, term_postings);
         else if (PyErr_Occurred())
             status = -1;
-        if (status == 0) {
-            PyObject *others = PyDict_GetItemWithError(pairs, term_id);
-            if (others != NULL)
-                status = add_found_pairs(selected, found, others);
-            else if (PyErr_Occurred())
-                status = -1;
-        }
-        if (status == 0) {
-            PyObject *entries = PyDict_GetItemWithError(conditional, term_id);
-            if (entries != NULL)
-                status = add_conditional(selected, found, entries);
-            else if (PyErr_Occurred())
-                status = -1;
-        }
         Py_DECREF(term_id);
     }
     Py_DECREF(iterator);
@@ -598,13 +602,13 @@ gather_keys(PyObject *Py_UNUSED(module), PyObject *args)
     return selected;
 }
 
-/* Return the number of bytes for a filter of `items` strings: about 10 bits each, rounded
+/* Return the number of bytes for a filter of `items` strings: about 5 bits each, rounded
  * up to a power of two. */
 static Py_ssize_t
 filter_size(Py_ssize_t items)
 {
     Py_ssize_t size = FILTER_BLOCK_BITS / 8;
-    while (size * 8 < items * 10)
+    while (size * 8 < items * 5)
         size *= 2;
     return size;
 }
@@ -672,7 +676,7 @@ static PyMethodDef methods[] = {
      "build_filter(keys, prefix_keys, prefix_starts)\n--\n\n"
      "Return the filter that `find_terms` reads, for the keys of the three tables."},
     {"gather_keys", gather_keys, METH_VARARGS,
-     "gather_keys(found, single, pairs, conditional)\n--\n\n"
+     "gather_keys(found, postings)\n--\n\n"
      "Return the set of digest keys posted under the found terms (see `RuleIndex`)."},
     {NULL, NULL, 0, NULL},
 };

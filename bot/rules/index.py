@@ -67,6 +67,16 @@ Shape = tuple[Clause, ...]
 # A clause of three or more terms, or with negated terms, posted under its first required
 # term: its other required term ids, its negated term ids, and the digest key.
 ConditionalPosting = tuple[tuple[int, ...], tuple[int, ...], DigestKey]
+# The clause postings of one term: the keys of one-term clauses, the keys of two-term
+# clauses by their second term, and its conditional postings. The keys are tuples,
+# replaced on change, because a tuple holds its items inline and is read faster than a
+# list; the other two are None while empty.
+TermPostings = tuple[
+    tuple[DigestKey, ...],
+    dict[int, tuple[DigestKey, ...]] | None,
+    list[ConditionalPosting] | None,
+]
+_NO_POSTINGS: TermPostings = ((), None, None)
 # Parsed lines are kept for reuse, since many digests share lines such as single words.
 _PARSE_CACHE_SIZE = 2048
 
@@ -90,15 +100,10 @@ class RuleIndex:
         self._exclusion = bytearray()
         self._shape: list[Shape | int] = []
         self._free: list[int] = []
-        # Clause postings by kind of line (keyword lines first). Digest keys are posted by
-        # the term of a one-term clause and by the two terms of a two-term clause. Other
-        # clauses are posted as a `ConditionalPosting` by their first required term.
-        # A key appears once per line posted, so removing a line removes one appearance.
-        # The keys of a term are a tuple, replaced on change, because a tuple holds its
-        # items inline and is read faster than a list.
-        self._single: tuple[dict[int, tuple[DigestKey, ...]], ...] = ({}, {})
-        self._pairs: tuple[dict[int, dict[int, tuple[DigestKey, ...]]], ...] = ({}, {})
-        self._many: tuple[dict[int, list[ConditionalPosting]], ...] = ({}, {})
+        # Clause postings by kind of line (keyword lines first), as `TermPostings` by
+        # term id, so that a found term costs one lookup. A key appears once per line
+        # posted, so removing a line removes one appearance.
+        self._postings: tuple[dict[int, TermPostings], ...] = ({}, {})
         # Lines evaluated as trees, by the ids of their positive terms, and their tests.
         # Line ids are held in arrays of machine integers, which take a quarter of the
         # memory of lists of int objects.
@@ -229,27 +234,28 @@ class RuleIndex:
     def _clause_keys(self, kind: int, found: set[int]) -> set[DigestKey]:
         # The keys of the digests with a line of one kind with a clause whose terms are
         # all found.
-        single, pairs, many = self._single[kind], self._pairs[kind], self._many[kind]
+        postings = self._postings[kind]
         speedups = compiled.speedups()
         if speedups is not None:
-            keys: set[DigestKey] = speedups.gather_keys(found, single, pairs, many)
+            keys: set[DigestKey] = speedups.gather_keys(found, postings)
             return keys
-        # One pass in C over all the postings costs less than a call per found term.
-        chunks = list(map(single.__getitem__, single.keys() & found))
-        for term_id in pairs.keys() & found:
-            others = pairs[term_id]
-            chunks += map(others.__getitem__, others.keys() & found)
-        keys = set(chain.from_iterable(chunks))
-        for term_id in many.keys() & found:
-            keys.update(
-                key
-                for rest, negated, key in many[term_id]
-                if found.issuperset(rest) and found.isdisjoint(negated)
-            )
-        return keys
+        chunks: list[Iterable[DigestKey]] = []
+        for term_id in postings.keys() & found:
+            alone, pairs, conditional = postings[term_id]
+            chunks.append(alone)
+            if pairs:
+                chunks += map(pairs.__getitem__, pairs.keys() & found)
+            if conditional:
+                chunks.append(
+                    key
+                    for rest, negated, key in conditional
+                    if found.issuperset(rest) and found.isdisjoint(negated)
+                )
+        # One pass in C over all the postings costs less than a call per chunk.
+        return set(chain.from_iterable(chunks))
 
     def _has_clauses(self, kind: int) -> bool:
-        return bool(self._single[kind] or self._pairs[kind] or self._many[kind])
+        return bool(self._postings[kind])
 
     def _is_true(self, line_id: int, found: set[int]) -> bool:
         # Whether a line is true for a paper with the terms `found`.
@@ -306,14 +312,23 @@ class RuleIndex:
         return len(self._digest) - 1
 
     def _post_clause(self, kind: int, clause: Clause, key: DigestKey) -> None:
+        postings = self._postings[kind]
         if len(clause) == 1:
-            _post(self._single[kind], clause[0], key)
+            alone, pairs, conditional = postings.get(clause[0], _NO_POSTINGS)
+            postings[clause[0]] = ((*alone, key), pairs, conditional)
         elif len(clause) == 2 and clause[1] >= 0:
-            others = self._pairs[kind].setdefault(clause[0], {})
-            _post(others, clause[1], key)
+            alone, pairs, conditional = postings.get(clause[0], _NO_POSTINGS)
+            if pairs is None:
+                pairs = {}
+                postings[clause[0]] = (alone, pairs, conditional)
+            pairs[clause[1]] = (*pairs.get(clause[1], ()), key)
         else:
-            first, entry = _conditional_posting(clause, key)
-            self._many[kind].setdefault(first, []).append(entry)
+            first, posting = _conditional_posting(clause, key)
+            alone, pairs, conditional = postings.get(first, _NO_POSTINGS)
+            if conditional is None:
+                conditional = []
+                postings[first] = (alone, pairs, conditional)
+            conditional.append(posting)
 
     def _remove_line(self, line_id: int) -> None:
         kind, shape = self._exclusion[line_id], self._shape[line_id]
@@ -339,19 +354,30 @@ class RuleIndex:
         self._free.append(line_id)
 
     def _unpost_clause(self, kind: int, clause: Clause, key: DigestKey) -> None:
+        postings = self._postings[kind]
         if len(clause) == 1:
-            _unpost(self._single[kind], clause[0], key)
+            term_id = clause[0]
+            alone, pairs, conditional = postings[term_id]
+            alone = _without(alone, key)
         elif len(clause) == 2 and clause[1] >= 0:
-            others = self._pairs[kind].get(clause[0], {})
-            _unpost(others, clause[1], key)
-            if not others:
-                self._pairs[kind].pop(clause[0], None)
+            term_id = clause[0]
+            alone, pairs, conditional = postings[term_id]
+            assert pairs is not None
+            remaining = _without(pairs[clause[1]], key)
+            if remaining:
+                pairs[clause[1]] = remaining
+            else:
+                del pairs[clause[1]]
         else:
-            first, entry = _conditional_posting(clause, key)
-            entries = self._many[kind].get(first, [])
-            entries.remove(entry)
-            if not entries:
-                self._many[kind].pop(first, None)
+            term_id, posting = _conditional_posting(clause, key)
+            alone, pairs, conditional = postings[term_id]
+            assert conditional is not None
+            conditional.remove(posting)
+        entry = (alone, pairs or None, conditional or None)
+        if entry == _NO_POSTINGS:
+            del postings[term_id]
+        else:
+            postings[term_id] = entry
 
 
 @lru_cache(maxsize=_PARSE_CACHE_SIZE)
@@ -404,20 +430,11 @@ def _conditional_posting(clause: Clause, key: DigestKey) -> tuple[int, Condition
     return required[0], (tuple(required[1:]), negated, key)
 
 
-def _post(postings: dict[int, tuple[DigestKey, ...]], term_id: int, key: DigestKey) -> None:
-    postings[term_id] = (*postings.get(term_id, ()), key)
-
-
-def _unpost(postings: dict[int, tuple[DigestKey, ...]], term_id: int, key: DigestKey) -> None:
-    # Remove one appearance of `key`.
-    keys = list(postings.get(term_id, ()))
-    if key not in keys:
-        return
-    keys.remove(key)
-    if keys:
-        postings[term_id] = tuple(keys)
-    else:
-        del postings[term_id]
+def _without(keys: tuple[DigestKey, ...], key: DigestKey) -> tuple[DigestKey, ...]:
+    # `keys` with one appearance of `key` removed.
+    remaining = list(keys)
+    remaining.remove(key)
+    return tuple(remaining)
 
 
 def _discard(postings: dict[int, Any], term_id: int, member: object) -> None:
