@@ -402,3 +402,69 @@ def test_match_line_negating_its_term() -> None:
     text = prepare("Graph networks", "")
     assert index.match(text) == {1: ("graph",)}
     assert index.match_keys(text) == {1}
+
+
+# Matched lines with negated terms, against the reference evaluator
+
+
+def test_match_andnot_line_negated_found() -> None:
+    index = RuleIndex()
+    index.add(1, ["transformer ANDNOT survey", "transformer"])
+    assert index.match(prepare("A transformer survey", "")) == {1: ("transformer",)}
+
+
+def test_match_or_clause_negated_found() -> None:
+    index = RuleIndex()
+    index.add(1, ["graph OR transformer ANDNOT survey", "survey"])
+    assert index.match(prepare("A transformer survey", "")) == {1: ("survey",)}
+
+
+def test_match_negated_category_found() -> None:
+    index = RuleIndex()
+    index.add(1, ["transformer ANDNOT cat:math", "cat:cs.*"])
+    text = prepare("A transformer", "", categories=("cs.LG", "math.ST"))
+    assert index.match(text) == {1: ("cat:cs.*",)}
+
+
+_WORDS = ["graph", "transformer", "survey", "model", "cat:cs.*", "cat:math"]
+_OPERATORS = [" AND ", " OR ", " ANDNOT ", " AND NOT "]
+
+
+@st.composite
+def flat_line(draw: st.DrawFn) -> str:
+    line = draw(st.sampled_from(_WORDS))
+    for _ in range(draw(st.integers(0, 3))):
+        line += draw(st.sampled_from(_OPERATORS)) + draw(st.sampled_from(_WORDS))
+    return line
+
+
+def parses(line: str) -> bool:
+    try:
+        parse_rule(line)
+    except RuleError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    keywords=st.lists(flat_line().filter(parses), min_size=1, max_size=4),
+    exclusions=st.lists(flat_line().filter(parses), max_size=1),
+    title=st.lists(st.sampled_from(_WORDS[:4]), max_size=4).map(" ".join),
+    categories=st.lists(st.sampled_from(["cs.LG", "math.ST", "stat.ML"]), max_size=2),
+)
+def test_match_lines_equal_reference(
+    keywords: list[str], exclusions: list[str], title: str, categories: list[str]
+) -> None:
+    index = RuleIndex()
+    index.add(1, keywords, exclusions)
+    text = prepare(title, "", categories=categories)
+    excluded = [parse_rule(line) for line in exclusions]
+    selected = evaluate_rule([parse_rule(line) for line in keywords], excluded, text)
+    expected_lines = tuple(
+        line for line in keywords if evaluate_rule([parse_rule(line)], excluded, text)
+    )
+    matched = index.match(text)
+    assert (1 in matched) == selected
+    if selected:
+        assert matched[1] == expected_lines

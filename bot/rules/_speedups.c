@@ -1,21 +1,27 @@
 /*
- * The scan of `bot.rules.keys.KeyTable.find`, compiled.
+ * Compiled versions of the two inner loops of matching many digests at once.
  *
- * `find_terms` walks the words of one text as the Python method does and confirms terms
- * in the same tables, so the two find the same terms; the Python method runs where this
- * module is not built. The tables stay Python objects owned by the KeyTable:
+ * `find_terms` is the scan of `bot.rules.keys.KeyTable.find`. It walks the words of one
+ * text as the Python method does and confirms terms in the same tables, so the two find
+ * the same terms. The tables stay Python objects owned by the KeyTable (a field is a bit
+ * of `FIELD_BITS`):
  *
  *   known          dict: word -> tuple of the ids of the terms the word holds on its own,
  *                  filled as words are met
+ *   entries        dict: key -> tuple of (term id, field, stem length, word starts)
  *   prefixes       dict: key of a prefix term -> tuple of (term id, field, key, word starts)
  *   prefix_lengths sorted list of the lengths of the keys in `prefixes`
- *   entries        dict: key -> tuple of (term id, field, stem length, word starts)
  *   prefix_starts  dict: start of a prefix key -> tuple of (term id, field, key, word starts)
  *
  * Where the Python scan binary-searches the sorted keys to decide whether to join one
  * more word, this one asks a Bloom filter (`build_filter`) of every start of every key.
  * The filter also holds the whole keys and the prefix starts, so that most strings that
  * are in no table are never built. A false positive costs one lookup that finds nothing.
+ *
+ * `gather_keys` is the gathering of `RuleIndex._clause_keys`: the digest keys posted
+ * under the terms found in a paper.
+ *
+ * The Python steps run where this module is not built, and the tests compare the two.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -82,7 +88,12 @@ split_words(PyObject *folded, Text *text)
             index++;
         }
         int hyphen = index - gap_start == 1 && PyUnicode_READ(kind, data, gap_start) == '-';
-        text->gap[text->count++] = hyphen ? GAP_HYPHEN : joins ? GAP_JOINS : GAP_BREAKS;
+        unsigned char gap = GAP_BREAKS;
+        if (hyphen)
+            gap = GAP_HYPHEN;
+        else if (joins)
+            gap = GAP_JOINS;
+        text->gap[text->count++] = gap;
     }
     return 0;
 }
@@ -223,7 +234,7 @@ confirm_prefixes(const Text *text, PyObject *entries, Py_ssize_t first, Py_ssize
  * SplitMix64) so that the filter's bit positions come from well-spread bits. */
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
-/* Each set in the filter is told apart by a salt mixed into the final hash. */
+/* Each set in the filter has its own salt, mixed into the final hash. */
 #define SALT_PREFIX 0x9e3779b97f4a7c15ULL     /* every start of a key, the whole key included */
 #define SALT_KEY 0xc2b2ae3d27d4eb4fULL        /* every whole key of a non-prefix term */
 #define SALT_PREFIX_START 0x165667b19e3779f9ULL /* every start of 2+ characters of a prefix key */
