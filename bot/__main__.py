@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.preview import PreviewOptions, run_preview
+from bot.rules import compiled
 from bot.settings import BOT_VERSION, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -29,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="arxiv-digest",
         description="Post daily arXiv digests to Discord, or preview one in the terminal.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {BOT_VERSION}")
+    matching = "compiled" if compiled.is_built() else "Python only"
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {BOT_VERSION} (rule matching: {matching})"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")

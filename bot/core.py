@@ -15,7 +15,7 @@ from bot.announcements import AnnouncementSource, expected_announcement_date
 from bot.arxiv import ArxivClient, ArxivError
 from bot.delivery import Deliverer, DeliveryResult, skipped_notice
 from bot.models import Digest
-from bot.rules import RuleError
+from bot.rules import RuleError, compiled
 from bot.rules.index import RuleIndex
 from bot.scheduler import DigestScheduler, previous_run_time
 from bot.settings import DEFAULT_REQUEST_INTERVAL, Settings
@@ -142,6 +142,11 @@ class DigestBot(commands.Bot):
 
         digests = await self._store.list_digests()
         self._rule_index = RuleIndex.build(digests)
+        if not compiled.is_built():
+            log.warning(
+                "The C extension bot.rules._speedups is not built, so rule matching runs "
+                "in Python, about 3 times slower; reinstall with a C compiler to build it"
+            )
         count = self.scheduler.rebuild(digests)
         self.scheduler.start()
         log.info("Scheduled %d of %d digests", count, len(digests))

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 
 from bot.arxiv import parse_id, parse_search
-from bot.rules import matches_rule_line
+from bot.rules import compiled, matches_rule_line
 from tests.bot_world import (
     CATEGORIES,
     CREATE_OPTIONS,
@@ -418,3 +418,25 @@ async def test_scheduled_digests_share_one_match(
     assert len(matched) == 1
     assert "against 2 digests" in matched[0].getMessage()
     assert posted_first == expected
+
+
+async def test_start_warns_without_extension(
+    world: BotWorld, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compiled, "_speedups", None)
+    caplog.set_level("WARNING", logger="bot.core")
+    async with start_bot(world):
+        pass
+
+    assert "bot.rules._speedups is not built" in caplog.text
+
+
+async def test_start_quiet_with_extension(
+    world: BotWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("WARNING", logger="bot.core")
+    async with start_bot(world):
+        pass
+
+    assert compiled.is_built()
+    assert "_speedups" not in caplog.text

@@ -183,4 +183,4 @@ def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0
-    assert capsys.readouterr().out.strip() == "arxiv-digest 0.1.0"
+    assert capsys.readouterr().out.strip() == "arxiv-digest 0.1.0 (rule matching: compiled)"
