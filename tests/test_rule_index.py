@@ -438,14 +438,6 @@ def flat_line(draw: st.DrawFn) -> str:
     return line
 
 
-def parses(line: str) -> bool:
-    try:
-        parse_rule(line)
-    except RuleError:
-        return False
-    return True
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     keywords=st.lists(flat_line().filter(parses), min_size=1, max_size=4),
