@@ -9,12 +9,16 @@ evaluated for every paper. A digest matches a paper when one of its keyword line
 matches, or it has none, and none of its exclusion lines does, as `CompiledRule` decides.
 
 Each line is kept as flat columns indexed by line id, not as an object per line. A
-line that is one term, an AND of terms, or an OR of those is split into clauses (ANDs
-of terms); a clause of one term is found by its term, one of two terms by a lookup of
-its second term among the found ones, and a longer one by a subset test. The postings
-of clauses hold the digest keys themselves, so that the digests of a paper are gathered
-into a set in one pass without a lookup per line. Only lines with NOT or another shape
+line that is one term, an AND of terms and negated terms with at least one term, or an
+OR of those, is split into clauses. A clause of one term is found by its term, one of
+two terms by a lookup of its second term among the found ones, and any other by testing
+its other terms against the found ones. The postings of clauses hold the digest keys
+themselves, so that the digests of a paper are gathered into a set in one pass without
+a lookup per line. Only lines of other shapes, such as `NOT survey` or `a AND (b OR c)`,
 are evaluated as trees, and their postings hold line ids.
+
+The term scan and the gathering run in the C extension `bot.rules._speedups` where it
+is built (see `bot.rules.compiled`), and in Python otherwise.
 
 The index gives the matching digests, and for each the keyword lines that are true for
 the paper. The terms to highlight come from the digest's own `CompiledRule`, for the
