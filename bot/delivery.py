@@ -258,7 +258,7 @@ class Deliverer:
         uncapped = dataclasses.replace(digest, max_papers=UNLIMITED_PAPERS)
         shared = None
         if self._matches is not None:
-            shared = self._matches.candidates(digest, announcement.papers)
+            shared = await self._matches.candidates(digest, announcement.papers)
         if shared is None:
             return select_papers(uncapped, announcement.papers, posted_ids=posted_ids)
         # `select_papers` applies the category, announce-type and posted filters and
