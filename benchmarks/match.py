@@ -19,9 +19,9 @@ The script times:
   memory: the size of the built index as traced by `tracemalloc`, after it has matched
           one paper, which builds the Bloom filter of the compiled scan.
 
-Build and match run `--repeat` times, each on a new index; the best and the median time
-are printed, since timings on a shared machine vary from run to run. `--python` turns
-off the compiled module `bot.rules._speedups` to time the Python steps.
+Build and match run `--repeat` times, each on a new index. The script prints the best
+and the median time, because timings on a shared machine vary from run to run.
+`--python` turns off the compiled module `bot.rules._speedups` to time the Python steps.
 """
 
 from __future__ import annotations

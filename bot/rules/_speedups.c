@@ -14,7 +14,7 @@
  *   prefix_starts  dict: start of a prefix key -> tuple of (term id, field, key, word starts)
  *
  * Where the Python scan binary-searches the sorted keys to decide whether to join one
- * more word, this one asks a Bloom filter (`build_filter`) of every start of every key.
+ * more word, this one checks a Bloom filter (`build_filter`) of every start of every key.
  * The filter also holds the whole keys and the prefix starts, so that most strings that
  * are in no table are never built. A false positive costs one lookup that finds nothing.
  *

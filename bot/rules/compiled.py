@@ -1,6 +1,6 @@
 """The optional C extension `bot.rules._speedups`, which runs the hot loops of matching.
 
-It holds the term scan of `KeyTable.find` and the gathering of digest keys of
+It contains the term scan of `KeyTable.find` and the gathering of digest keys of
 `RuleIndex`. The package builds it on install where a C compiler is available. Without
 it, the same steps run in Python and give the same results, more slowly.
 """

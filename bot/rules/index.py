@@ -398,8 +398,9 @@ def _parse(line: str, kind: str, index: int) -> Node:
 
 
 def _clauses(node: Node, ids: dict[Term, int]) -> Shape | None:
-    # The clauses of a line that is a term, an AND of terms and negated terms with at
-    # least one term, or an OR of those; else None. Required terms come first.
+    # The clauses of a line, or None for a line evaluated as a tree. A line has clauses
+    # when it is a term, an AND of terms and negated terms with at least one term, or an
+    # OR of those. Required terms come first in a clause.
     if isinstance(node, Term):
         return ((ids[node],),)
     if isinstance(node, And) and all(_is_term_or_negated(item) for item in node.items):

@@ -31,7 +31,7 @@ from bot.rules.normalize import WORD_CHAR, WORD_CHAR_PATTERN
 _WORD_SPLIT = re.compile(f"({WORD_CHAR}+)")
 _JOINERS = " /-"
 # The scan joins the next word only while a key starts with the words joined so far and
-# the first character of the next word. The Python scan asks a binary search of the
+# the first character of the next word. The Python scan checks with a binary search of the
 # sorted keys, and the compiled one (`bot.rules._speedups`) a Bloom filter of key starts.
 
 # Fields as bits, so that a term's field is tested against the fields of a text with `&`
