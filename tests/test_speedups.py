@@ -111,3 +111,12 @@ def test_gather_rejects_list_postings() -> None:
     assert speedups is not None
     with pytest.raises(TypeError, match="tuples"):
         speedups.gather_keys({1}, {1: ([5], None, None)})
+
+
+def test_scan_rejects_malformed_entries() -> None:
+    speedups = compiled.speedups()
+    assert speedups is not None
+    bloom = speedups.build_filter(["abcd"], [], [])
+    entries = {"abcd": ((1, 1),)}
+    with pytest.raises(TypeError, match="4-item tuples"):
+        speedups.find_terms("ab cd", 1, set(), {}, 10, entries, {}, [], {}, bloom, 10)

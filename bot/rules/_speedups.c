@@ -141,10 +141,29 @@ wanted(const Text *text, PyObject *term_id, PyObject *field)
     return seen < 0 ? -1 : !seen;
 }
 
+/* Return 0 when `entries` is a tuple of entries of 4 items whose last is a tuple (the
+ * word starts), else -1 with a TypeError. The rest is checked where it is read. */
+static int
+check_entries(PyObject *entries)
+{
+    int valid = PyTuple_Check(entries);
+    for (Py_ssize_t i = 0; valid && i < PyTuple_GET_SIZE(entries); i++) {
+        PyObject *entry = PyTuple_GET_ITEM(entries, i);
+        valid = PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 4 &&
+                PyTuple_Check(PyTuple_GET_ITEM(entry, 3));
+    }
+    if (valid)
+        return 0;
+    PyErr_SetString(PyExc_TypeError, "key entries must be tuples of 4-item tuples");
+    return -1;
+}
+
 /* Confirm the terms under the key spelled by words first..last (see `_confirm`). */
 static int
 confirm(const Text *text, PyObject *hit, Py_ssize_t first, Py_ssize_t last)
 {
+    if (check_entries(hit) < 0)
+        return -1;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(hit); i++) {
         PyObject *entry = PyTuple_GET_ITEM(hit, i);
         PyObject *term_id = PyTuple_GET_ITEM(entry, 0);
@@ -203,6 +222,8 @@ joined_words(const Text *text, Py_ssize_t first, Py_ssize_t last, Py_UCS4 extra)
 static int
 confirm_prefixes(const Text *text, PyObject *entries, Py_ssize_t first, Py_ssize_t last)
 {
+    if (check_entries(entries) < 0)
+        return -1;
     PyObject *joined = joined_words(text, first, last, 0);
     if (joined == NULL)
         return -1;
@@ -211,6 +232,11 @@ confirm_prefixes(const Text *text, PyObject *entries, Py_ssize_t first, Py_ssize
         PyObject *entry = PyTuple_GET_ITEM(entries, i);
         PyObject *term_id = PyTuple_GET_ITEM(entry, 0);
         PyObject *key = PyTuple_GET_ITEM(entry, 2);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "the key of a prefix entry must be a str");
+            status = -1;
+            continue;
+        }
         int open = wanted(text, term_id, PyTuple_GET_ITEM(entry, 1));
         if (open <= 0) {
             status = open;
@@ -352,10 +378,8 @@ join_from(const Text *text, Py_ssize_t first, uint64_t state, PyObject *entries,
 static int
 append_ids(PyObject *ids, PyObject *entries, long fields)
 {
-    if (!PyTuple_Check(entries)) {
-        PyErr_SetString(PyExc_TypeError, "key entries must be tuples");
+    if (check_entries(entries) < 0)
         return -1;
-    }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(entries); i++) {
         PyObject *entry = PyTuple_GET_ITEM(entries, i);
         long bit = PyLong_AsLong(PyTuple_GET_ITEM(entry, 1));
