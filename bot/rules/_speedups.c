@@ -15,7 +15,7 @@
  *
  * Where the Python scan binary-searches the sorted keys to decide whether to join one
  * more word, this one checks a Bloom filter (`build_filter`) of every start of every key.
- * The filter also holds the whole keys and the prefix starts, so that most strings that
+ * The filter also contains the whole keys and the prefix starts, so that most strings that
  * are in no table are never built. A false positive costs one lookup that finds nothing.
  *
  * `gather_keys` is the gathering of `RuleIndex._clause_keys`: the digest keys posted
@@ -579,10 +579,10 @@ add_conditional(PyObject *selected, PyObject *found, PyObject *entries)
             PyErr_SetString(PyExc_TypeError, "a conditional posting must be a 3-tuple");
             return -1;
         }
-        int holds = all_found(PyTuple_GET_ITEM(entry, 0), found, 1);
-        if (holds > 0)
-            holds = all_found(PyTuple_GET_ITEM(entry, 1), found, 0);
-        if (holds < 0 || (holds && PySet_Add(selected, PyTuple_GET_ITEM(entry, 2)) < 0))
+        int is_true = all_found(PyTuple_GET_ITEM(entry, 0), found, 1);
+        if (is_true > 0)
+            is_true = all_found(PyTuple_GET_ITEM(entry, 1), found, 0);
+        if (is_true < 0 || (is_true && PySet_Add(selected, PyTuple_GET_ITEM(entry, 2)) < 0))
             return -1;
     }
     return 0;

@@ -73,8 +73,8 @@ Shape = tuple[Clause, ...]
 ConditionalPosting = tuple[tuple[int, ...], tuple[int, ...], DigestKey]
 # The clause postings of one term: the keys of one-term clauses, the keys of two-term
 # clauses by their second term, and its conditional postings. The keys are tuples,
-# replaced on change, because a tuple holds its items inline and is read faster than a
-# list; the other two are None while empty.
+# replaced on change, because a tuple stores its items inline and is read faster than a
+# list. The other two are None while empty.
 TermPostings = tuple[
     tuple[DigestKey, ...],
     dict[int, tuple[DigestKey, ...]] | None,

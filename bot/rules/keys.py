@@ -38,9 +38,9 @@ _JOINERS = " /-"
 # (hashing an Enum member runs Python code).
 FIELD_BITS = {Field.ALL: 1, Field.TITLE: 2, Field.ABSTRACT: 4, Field.AUTHOR: 8}
 
-# One term under a key: its id, its field bit, the length of the part of the key that
-# spells the term's words without a plural ending, and the offsets in the key where a
-# word of the term starts, after the first.
+# One term under a key: its id, its field bit, its stem length and its word starts. The
+# stem length is the length of the part of the key that spells the term's words without
+# a plural ending. The word starts are the offsets in the key of each word after the first.
 KeyEntry = tuple[int, int, int, tuple[int, ...]]
 # One prefix term: its id, its field bit, its key (its words joined) and its word starts.
 PrefixEntry = tuple[int, int, str, tuple[int, ...]]
